@@ -1,0 +1,34 @@
+package io.sparkplug.http;
+
+import io.sparkplug.http.source.RequestSchema;
+import java.util.Map;
+import org.apache.spark.sql.connector.catalog.Table;
+import org.apache.spark.sql.connector.catalog.TableProvider;
+import org.apache.spark.sql.connector.expressions.Transform;
+import org.apache.spark.sql.sources.DataSourceRegister;
+import org.apache.spark.sql.types.StructType;
+import org.apache.spark.sql.util.CaseInsensitiveStringMap;
+
+/**
+ * Entry point of the {@code sparkplug-http} format: {@code readStream().format("sparkplug-http")}
+ * serves HTTP requests as rows, {@code writeStream().format("sparkplug-http")} sends the replies.
+ */
+public final class SparkPlugHttpProvider implements TableProvider, DataSourceRegister {
+  public static final String SHORT_NAME = "sparkplug-http";
+
+  @Override
+  public String shortName() {
+    return SHORT_NAME;
+  }
+
+  @Override
+  public StructType inferSchema(CaseInsensitiveStringMap options) {
+    return RequestSchema.SCHEMA;
+  }
+
+  @Override
+  public Table getTable(
+      StructType schema, Transform[] partitioning, Map<String, String> properties) {
+    return new SparkPlugHttpTable();
+  }
+}

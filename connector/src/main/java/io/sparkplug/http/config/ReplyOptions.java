@@ -1,0 +1,59 @@
+package io.sparkplug.http.config;
+
+import java.io.Serializable;
+import java.util.Map;
+
+/** Options of a {@code sparkplug-http} sink. All are optional. */
+public final class ReplyOptions implements Serializable {
+  private static final long serialVersionUID = 1L;
+
+  /**
+   * Port of the service this sink answers. When set, the query fails at start unless a
+   * sparkplug-http service listens there. Default: any service of this application.
+   */
+  public static final String PORT_CONFIG = "port";
+
+  /** Path of the service this sink answers, checked like {@link #PORT_CONFIG}. */
+  public static final String PATH_CONFIG = "path";
+
+  /**
+   * Content type of replies whose {@code headers} do not set one. Default: {@code text/plain;
+   * charset=utf-8} for a string body, {@code application/octet-stream} for a binary body.
+   */
+  public static final String CONTENT_TYPE_CONFIG = "contentType";
+
+  private final int port;
+  private final String path;
+  private final String contentType;
+
+  private ReplyOptions(OptionReader in) {
+    port = in.intInRange(PORT_CONFIG, 0, 1, 65_535);
+    String rawPath = in.string(PATH_CONFIG, null);
+    if (rawPath != null && port == 0) {
+      throw new IllegalArgumentException(
+          "sparkplug-http sink: option 'path' needs option 'port' to name the service");
+    }
+    path =
+        rawPath == null ? null : ServiceOptions.parse(Map.of("port", "1", "path", rawPath)).path();
+    contentType = in.string(CONTENT_TYPE_CONFIG, null);
+  }
+
+  public static ReplyOptions parse(Map<String, String> options) {
+    return new ReplyOptions(new OptionReader(options));
+  }
+
+  /** The port named by the user, or 0 for any. */
+  public int port() {
+    return port;
+  }
+
+  /** The path named by the user, or null for any. */
+  public String path() {
+    return path;
+  }
+
+  /** The user's default content type, or null to follow the body type. */
+  public String contentType() {
+    return contentType;
+  }
+}

@@ -1,0 +1,225 @@
+package io.sparkplug.http.config;
+
+import java.io.Serializable;
+import java.util.Arrays;
+import java.util.LinkedHashSet;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Options of a {@code sparkplug-http} source: where it listens and the limits that protect it. Read
+ * and validated once, when the source is loaded.
+ */
+public final class ServiceOptions implements Serializable {
+  private static final long serialVersionUID = 1L;
+
+  /** TCP port to listen on. Required, 1-65535. */
+  public static final String PORT_CONFIG = "port";
+
+  /** Address to bind. Default: loopback for a {@code local} master, all interfaces otherwise. */
+  public static final String HOST_CONFIG = "host";
+
+  /** Path (and everything below it) this service answers. Default: {@value #PATH_DEFAULT}. */
+  public static final String PATH_CONFIG = "path";
+
+  public static final String PATH_DEFAULT = "/";
+
+  /** Where the server runs. Default: {@value #MODE_DEFAULT}. */
+  public static final String MODE_CONFIG = "mode";
+
+  public static final String MODE_DEFAULT = "driver";
+  public static final String MODE_EXECUTOR = "executor";
+
+  /** Comma-separated HTTP methods accepted; others get 405. Default: {@value #METHODS_DEFAULT}. */
+  public static final String METHODS_CONFIG = "methods";
+
+  public static final String METHODS_DEFAULT = "GET,POST";
+
+  /** How long a request may wait for its reply before it gets 504. */
+  public static final String REQUEST_TIMEOUT_CONFIG = "requestTimeout";
+
+  public static final String REQUEST_TIMEOUT_DEFAULT = "30s";
+
+  /** Requests accepted and not yet answered; beyond it new requests get 503. */
+  public static final String MAX_PENDING_CONFIG = "maxPendingRequests";
+
+  public static final int MAX_PENDING_DEFAULT = 10_000;
+
+  /** Largest request body accepted; larger ones get 413. */
+  public static final String MAX_BODY_BYTES_CONFIG = "maxBodyBytes";
+
+  public static final String MAX_BODY_BYTES_DEFAULT = "1m";
+  static final long MAX_BODY_BYTES_LIMIT = 512L * 1024 * 1024;
+
+  /** Longest request line; longer ones get 414. */
+  public static final String MAX_INITIAL_LINE_CONFIG = "maxInitialLineLength";
+
+  public static final int MAX_INITIAL_LINE_DEFAULT = 4096;
+
+  /** Largest header block; larger ones get 431. */
+  public static final String MAX_HEADER_BYTES_CONFIG = "maxHeaderBytes";
+
+  public static final int MAX_HEADER_BYTES_DEFAULT = 8192;
+
+  /** Time allowed to receive one whole request once its first byte arrived; then 408. */
+  public static final String READ_TIMEOUT_CONFIG = "readTimeout";
+
+  public static final String READ_TIMEOUT_DEFAULT = "30s";
+
+  /** A keep-alive connection with nothing in flight is closed after this long. */
+  public static final String IDLE_TIMEOUT_CONFIG = "idleTimeout";
+
+  public static final String IDLE_TIMEOUT_DEFAULT = "60s";
+
+  /** On stop, how long requests already handed to a batch may wait for their replies. */
+  public static final String DRAIN_TIMEOUT_CONFIG = "drainTimeout";
+
+  public static final String DRAIN_TIMEOUT_DEFAULT = "5s";
+
+  /** Partitions per micro-batch. Default: Spark's default parallelism. */
+  public static final String NUM_PARTITIONS_CONFIG = "numPartitions";
+
+  private final int port;
+  private final String host;
+  private final String path;
+  private final String mode;
+  private final Set<String> methods;
+  private final long requestTimeoutMs;
+  private final int maxPendingRequests;
+  private final int maxBodyBytes;
+  private final int maxInitialLineLength;
+  private final int maxHeaderBytes;
+  private final long readTimeoutMs;
+  private final long idleTimeoutMs;
+  private final long drainTimeoutMs;
+  private final int numPartitions;
+
+  private ServiceOptions(OptionReader in) {
+    port = in.requiredIntInRange(PORT_CONFIG, 1, 65_535);
+    host = in.string(HOST_CONFIG, null);
+    path = normalizePath(in.string(PATH_CONFIG, PATH_DEFAULT));
+    mode = in.lowerCaseChoice(MODE_CONFIG, MODE_DEFAULT, MODE_DEFAULT, MODE_EXECUTOR);
+    if (MODE_EXECUTOR.equals(mode)) {
+      throw new IllegalArgumentException(
+          "sparkplug-http: option 'mode' = 'executor' (a server in every executor) is not"
+              + " available in this version; use mode 'driver'");
+    }
+    methods = parseMethods(in.string(METHODS_CONFIG, METHODS_DEFAULT));
+    requestTimeoutMs = in.positiveMillis(REQUEST_TIMEOUT_CONFIG, REQUEST_TIMEOUT_DEFAULT);
+    maxPendingRequests = in.intInRange(MAX_PENDING_CONFIG, MAX_PENDING_DEFAULT, 1, 10_000_000);
+    long body = in.positiveBytes(MAX_BODY_BYTES_CONFIG, MAX_BODY_BYTES_DEFAULT);
+    if (body > MAX_BODY_BYTES_LIMIT) {
+      throw OptionReader.invalid(
+          MAX_BODY_BYTES_CONFIG, in.raw(MAX_BODY_BYTES_CONFIG), "must be at most 512m");
+    }
+    maxBodyBytes = (int) body;
+    maxInitialLineLength =
+        in.intInRange(MAX_INITIAL_LINE_CONFIG, MAX_INITIAL_LINE_DEFAULT, 64, 1024 * 1024);
+    maxHeaderBytes = in.intInRange(MAX_HEADER_BYTES_CONFIG, MAX_HEADER_BYTES_DEFAULT, 256, 1 << 20);
+    readTimeoutMs = in.positiveMillis(READ_TIMEOUT_CONFIG, READ_TIMEOUT_DEFAULT);
+    idleTimeoutMs = in.positiveMillis(IDLE_TIMEOUT_CONFIG, IDLE_TIMEOUT_DEFAULT);
+    drainTimeoutMs = in.positiveMillis(DRAIN_TIMEOUT_CONFIG, DRAIN_TIMEOUT_DEFAULT);
+    numPartitions = in.intInRange(NUM_PARTITIONS_CONFIG, 0, 1, 10_000);
+  }
+
+  /** Validates the options of a source; throws {@link IllegalArgumentException} naming the key. */
+  public static ServiceOptions parse(Map<String, String> options) {
+    return new ServiceOptions(new OptionReader(options));
+  }
+
+  private static String normalizePath(String value) {
+    if (!value.startsWith("/") || value.contains("?") || value.contains("#")) {
+      throw OptionReader.invalid(
+          PATH_CONFIG, value, "must start with '/' and hold no query string or fragment");
+    }
+    String trimmed = value;
+    while (trimmed.length() > 1 && trimmed.endsWith("/")) {
+      trimmed = trimmed.substring(0, trimmed.length() - 1);
+    }
+    return trimmed;
+  }
+
+  private static Set<String> parseMethods(String value) {
+    Set<String> parsed = new LinkedHashSet<>();
+    for (String method : value.split(",")) {
+      String m = method.trim().toUpperCase(Locale.ROOT);
+      if (m.isEmpty()) {
+        continue;
+      }
+      if (!m.chars().allMatch(c -> c >= 'A' && c <= 'Z')) {
+        throw OptionReader.invalid(METHODS_CONFIG, value, "must list HTTP methods like GET,POST");
+      }
+      parsed.add(m);
+    }
+    if (parsed.isEmpty()) {
+      throw OptionReader.invalid(METHODS_CONFIG, value, "must name at least one method");
+    }
+    return Set.copyOf(parsed);
+  }
+
+  public int port() {
+    return port;
+  }
+
+  /** The bind address the user set, or null to let the mode choose. */
+  public String host() {
+    return host;
+  }
+
+  public String path() {
+    return path;
+  }
+
+  public String mode() {
+    return mode;
+  }
+
+  public Set<String> methods() {
+    return methods;
+  }
+
+  /** Methods in a stable order, for the {@code Allow} header. */
+  public String allowHeader() {
+    String[] sorted = methods.toArray(new String[0]);
+    Arrays.sort(sorted);
+    return String.join(", ", sorted);
+  }
+
+  public long requestTimeoutMs() {
+    return requestTimeoutMs;
+  }
+
+  public int maxPendingRequests() {
+    return maxPendingRequests;
+  }
+
+  public int maxBodyBytes() {
+    return maxBodyBytes;
+  }
+
+  public int maxInitialLineLength() {
+    return maxInitialLineLength;
+  }
+
+  public int maxHeaderBytes() {
+    return maxHeaderBytes;
+  }
+
+  public long readTimeoutMs() {
+    return readTimeoutMs;
+  }
+
+  public long idleTimeoutMs() {
+    return idleTimeoutMs;
+  }
+
+  public long drainTimeoutMs() {
+    return drainTimeoutMs;
+  }
+
+  /** The partition count the user set, or 0 to follow Spark's default parallelism. */
+  public int numPartitions() {
+    return numPartitions;
+  }
+}

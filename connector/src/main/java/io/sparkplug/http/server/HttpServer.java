@@ -1,0 +1,169 @@
+package io.sparkplug.http.server;
+
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.ChannelPipeline;
+import io.netty.channel.group.ChannelGroup;
+import io.netty.channel.group.DefaultChannelGroup;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.handler.codec.http.HttpDecoderConfig;
+import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.timeout.IdleStateHandler;
+import io.netty.util.concurrent.GlobalEventExecutor;
+import java.net.BindException;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** One listening socket and the services (paths) it routes requests to. */
+final class HttpServer {
+  private static final Logger LOG = LoggerFactory.getLogger(HttpServer.class);
+  private static final int MAX_CHUNK_SIZE = 64 * 1024;
+
+  private final ServerSettings settings;
+  private final ChannelGroup connections =
+      new DefaultChannelGroup("sparkplug-connections", GlobalEventExecutor.INSTANCE);
+  private final ServerRejections rejections = new ServerRejections();
+  private volatile HttpService[] routes = new HttpService[0];
+  private Channel listener;
+
+  private HttpServer(ServerSettings settings) {
+    this.settings = settings;
+  }
+
+  static HttpServer bind(ServerSettings settings) {
+    HttpServer server = new HttpServer(settings);
+    ServerBootstrap bootstrap =
+        new ServerBootstrap()
+            .group(NettyResources.acceptors(), NettyResources.workers())
+            .channel(NioServerSocketChannel.class)
+            .option(ChannelOption.SO_BACKLOG, 1024)
+            .option(ChannelOption.SO_REUSEADDR, true)
+            .childOption(ChannelOption.TCP_NODELAY, true)
+            .childHandler(
+                new ChannelInitializer<SocketChannel>() {
+                  @Override
+                  protected void initChannel(SocketChannel channel) {
+                    server.initConnection(channel);
+                  }
+                });
+    try {
+      server.listener =
+          bootstrap.bind(settings.host(), settings.port()).syncUninterruptibly().channel();
+    } catch (Exception e) {
+      if (e instanceof BindException || e.getCause() instanceof BindException) {
+        throw new IllegalArgumentException(
+            "sparkplug-http: cannot listen on "
+                + settings.host()
+                + ":"
+                + settings.port()
+                + " (option 'port'): the port is already in use",
+            e);
+      }
+      throw new IllegalArgumentException(
+          "sparkplug-http: cannot listen on "
+              + settings.host()
+              + ":"
+              + settings.port()
+              + " (options 'host' and 'port'): "
+              + e.getMessage(),
+          e);
+    }
+    LOG.info("sparkplug-http listening on {}:{}", settings.host(), settings.port());
+    return server;
+  }
+
+  /** The pipeline of one client connection, in the order bytes flow through it. */
+  private void initConnection(SocketChannel channel) {
+    connections.add(channel);
+    HttpDecoderConfig decoder =
+        new HttpDecoderConfig()
+            .setMaxInitialLineLength(settings.maxInitialLineLength())
+            .setMaxHeaderSize(settings.maxHeaderBytes())
+            .setMaxChunkSize(MAX_CHUNK_SIZE);
+    ChannelPipeline pipeline = channel.pipeline();
+    pipeline.addLast("slow-request-guard", new SlowRequestGuard(settings.readTimeoutMs()));
+    pipeline.addLast("http-codec", new HttpServerCodec(decoder));
+    pipeline.addLast(
+        "idle", new IdleStateHandler(settings.idleTimeoutMs(), 0, 0, TimeUnit.MILLISECONDS));
+    pipeline.addLast("exchange", new ConnectionHandler(this));
+  }
+
+  ServerSettings settings() {
+    return settings;
+  }
+
+  int port() {
+    return settings.port();
+  }
+
+  ServerRejections rejections() {
+    return rejections;
+  }
+
+  /** The service whose path is the longest whole-segment prefix of {@code path}, or null. */
+  HttpService route(String path) {
+    for (HttpService service : routes) {
+      String prefix = service.path();
+      if (prefix.equals("/")
+          || path.equals(prefix)
+          || (path.startsWith(prefix) && path.charAt(prefix.length()) == '/')) {
+        return service;
+      }
+    }
+    return null;
+  }
+
+  synchronized boolean addService(HttpService service) {
+    for (HttpService existing : routes) {
+      if (existing.path().equals(service.path())) {
+        return false;
+      }
+    }
+    List<HttpService> updated = new ArrayList<>(List.of(routes));
+    updated.add(service);
+    updated.sort(Comparator.comparingInt((HttpService s) -> s.path().length()).reversed());
+    routes = updated.toArray(new HttpService[0]);
+    return true;
+  }
+
+  /** Removes a service; true when none is left. */
+  synchronized boolean removeService(HttpService service) {
+    List<HttpService> updated = new ArrayList<>(List.of(routes));
+    updated.remove(service);
+    routes = updated.toArray(new HttpService[0]);
+    return updated.isEmpty();
+  }
+
+  synchronized boolean hasServiceAt(String path) {
+    for (HttpService service : routes) {
+      if (service.path().equals(path)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /**
+   * Stops accepting connections at once, then lets each open connection finish writing what it owes
+   * before it closes.
+   */
+  void close() {
+    listener.close().syncUninterruptibly();
+    for (Channel channel : connections) {
+      ConnectionHandler handler = channel.pipeline().get(ConnectionHandler.class);
+      if (handler != null) {
+        channel.eventLoop().execute(handler::closeWhenFlushed);
+      } else {
+        channel.close();
+      }
+    }
+    LOG.info("sparkplug-http stopped listening on {}:{}", settings.host(), settings.port());
+  }
+}

@@ -1,0 +1,213 @@
+package io.sparkplug.http.server;
+
+import io.sparkplug.http.config.ServiceOptions;
+import io.sparkplug.http.routing.Reply;
+import io.sparkplug.http.routing.ReplyRouter;
+import io.sparkplug.http.routing.ReplyTarget;
+import io.sparkplug.http.routing.RequestId;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
+
+/**
+ * One source's endpoint: a path on a (possibly shared) server, and the table of its requests that
+ * still await a reply. Every admitted request is completed exactly once: by its reply, its
+ * deadline, the client going away, or the service stopping.
+ */
+public final class HttpService implements ReplyTarget {
+  private final String instance = RequestId.newInstance();
+  private final ServiceOptions options;
+  private final Consumer<RequestRecord> requests;
+  private final ConcurrentHashMap<Long, Exchange> pending = new ConcurrentHashMap<>();
+  private final AtomicInteger pendingCount = new AtomicInteger();
+  private final AtomicLong nextSequence = new AtomicLong();
+  private final ServiceCounters counters = new ServiceCounters();
+  private final Object drained = new Object();
+  private final String retryAfterSeconds;
+  private volatile boolean accepting = true;
+  private HttpServer server;
+
+  private HttpService(ServiceOptions options, Consumer<RequestRecord> requests) {
+    this.options = options;
+    this.requests = requests;
+    this.retryAfterSeconds =
+        Long.toString(
+            Math.max(1, TimeUnit.MILLISECONDS.toSeconds(options.requestTimeoutMs()) / 10));
+  }
+
+  /**
+   * Starts serving {@code options.path()} on {@code host:options.port()}, binding the port unless
+   * another service of this JVM already did. Each accepted request is handed to {@code requests} on
+   * a Netty thread; the consumer must not block.
+   *
+   * @throws IllegalArgumentException when the port is taken or the path is already served
+   */
+  public static HttpService start(
+      ServiceOptions options, String host, Consumer<RequestRecord> requests) {
+    HttpService service = new HttpService(options, requests);
+    service.server = ServerRegistry.register(ServerSettings.of(options, host), service);
+    ReplyRouter.register(service.instance, service);
+    return service;
+  }
+
+  public String path() {
+    return options.path();
+  }
+
+  ServiceOptions options() {
+    return options;
+  }
+
+  public int port() {
+    return server.port();
+  }
+
+  public ServiceCounters counters() {
+    return counters;
+  }
+
+  public int pendingCount() {
+    return pendingCount.get();
+  }
+
+  long nextSequence() {
+    return nextSequence.getAndIncrement();
+  }
+
+  String idFor(long sequence) {
+    return RequestId.format(instance, sequence);
+  }
+
+  /** Called on the connection's event loop once a whole request has arrived. */
+  void admit(Exchange exchange, RequestRecord record) {
+    if (!accepting) {
+      if (exchange.claim()) {
+        counters.rejectedStopping.increment();
+        exchange.respond(
+            Reply.error(503, "Service Unavailable: the service is stopping", true)
+                .withHeader("Retry-After", retryAfterSeconds));
+      }
+      return;
+    }
+    if (pendingCount.incrementAndGet() > options.maxPendingRequests()) {
+      pendingCount.decrementAndGet();
+      if (exchange.claim()) {
+        counters.rejectedFull.increment();
+        exchange.respond(
+            Reply.error(503, "Service Unavailable: too many pending requests", false)
+                .withHeader("Retry-After", retryAfterSeconds));
+      }
+      return;
+    }
+    pending.put(exchange.sequence, exchange);
+    counters.accepted.increment();
+    exchange.setDeadline(
+        NettyResources.timer()
+            .newTimeout(
+                t ->
+                    answer(exchange, Reply.error(504, "Gateway Timeout", false), counters.timedOut),
+                options.requestTimeoutMs(),
+                TimeUnit.MILLISECONDS));
+    requests.accept(record);
+  }
+
+  @Override
+  public Outcome deliver(long sequence, Reply reply) {
+    Exchange exchange = pending.get(sequence);
+    if (exchange == null || !answer(exchange, reply, counters.replied)) {
+      counters.repliesDropped.increment();
+      return Outcome.DROPPED;
+    }
+    return Outcome.DELIVERED;
+  }
+
+  /** The client closed its connection: forget the request; a later reply is dropped. */
+  void abandon(Exchange exchange) {
+    if (exchange.claim()) {
+      forget(exchange);
+      counters.clientGone.increment();
+    }
+  }
+
+  private boolean answer(
+      Exchange exchange, Reply reply, java.util.concurrent.atomic.LongAdder counter) {
+    if (!exchange.claim()) {
+      return false;
+    }
+    forget(exchange);
+    counter.increment();
+    exchange.respond(reply);
+    return true;
+  }
+
+  private void forget(Exchange exchange) {
+    if (pending.remove(exchange.sequence) != null && pendingCount.decrementAndGet() == 0) {
+      if (!accepting) {
+        synchronized (drained) {
+          drained.notifyAll();
+        }
+      }
+    }
+  }
+
+  /** New requests for this service get 503 from now on; pending ones keep waiting. */
+  public void stopAccepting() {
+    accepting = false;
+  }
+
+  /** Answers one pending request (by id) with 503 because it will never reach the query. */
+  public void rejectUnprocessed(String id) {
+    long sequence = RequestId.sequenceOf(id);
+    Exchange exchange = pending.get(sequence);
+    if (exchange != null) {
+      answer(
+          exchange,
+          Reply.error(503, "Service Unavailable: the service stopped", true),
+          counters.rejectedStopping);
+    }
+  }
+
+  /** Waits up to {@code timeoutMs} for every pending request to be answered. */
+  public boolean awaitDrained(long timeoutMs) throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
+    synchronized (drained) {
+      while (pendingCount.get() > 0) {
+        long left = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
+        if (left <= 0) {
+          return false;
+        }
+        drained.wait(left);
+      }
+    }
+    return true;
+  }
+
+  /** Answers every pending request now: 503 when the query stopped, 500 when it failed. */
+  public void answerAllPending(boolean queryFailed) {
+    for (Exchange exchange : pending.values()) {
+      if (queryFailed) {
+        answer(exchange, Reply.error(500, "Internal Server Error", true), counters.failed);
+      } else {
+        answer(
+            exchange,
+            Reply.error(503, "Service Unavailable: the service stopped", true),
+            counters.rejectedStopping);
+      }
+    }
+  }
+
+  /** Leaves the server (closing it when this was its last service) and the reply router. */
+  public void close() {
+    accepting = false;
+    answerAllPending(false);
+    ReplyRouter.unregister(instance);
+    ServerRegistry.unregister(server, this);
+  }
+
+  @Override
+  public String toString() {
+    return "sparkplug-http service " + instance + " on port " + options.port() + options.path();
+  }
+}

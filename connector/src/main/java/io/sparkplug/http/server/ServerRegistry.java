@@ -1,0 +1,63 @@
+package io.sparkplug.http.server;
+
+import io.sparkplug.http.config.ServiceOptions;
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * The servers of this JVM, one per port. Services on the same port share its server and must agree
+ * on the socket-level settings; the server closes when its last service leaves.
+ */
+final class ServerRegistry {
+  private static final Map<Integer, HttpServer> SERVERS = new HashMap<>();
+
+  private ServerRegistry() {}
+
+  static synchronized HttpServer register(ServerSettings settings, HttpService service) {
+    HttpServer server = SERVERS.get(settings.port());
+    if (server == null) {
+      server = HttpServer.bind(settings);
+      SERVERS.put(settings.port(), server);
+    } else {
+      String differs = server.settings().firstDifference(settings);
+      if (differs != null) {
+        throw new IllegalArgumentException(
+            "sparkplug-http: option '"
+                + differs
+                + "' differs from the service already listening on port "
+                + settings.port()
+                + "; services sharing a port must use the same value");
+      }
+    }
+    if (!server.addService(service)) {
+      throw new IllegalArgumentException(
+          "sparkplug-http: path '"
+              + service.path()
+              + "' is already served on port "
+              + settings.port()
+              + " (options '"
+              + ServiceOptions.PORT_CONFIG
+              + "' and '"
+              + ServiceOptions.PATH_CONFIG
+              + "')");
+    }
+    return server;
+  }
+
+  static synchronized void unregister(HttpServer server, HttpService service) {
+    if (server.removeService(service) && SERVERS.get(server.port()) == server) {
+      SERVERS.remove(server.port());
+      server.close();
+    }
+  }
+
+  /** True when some service in this JVM serves {@code path} on {@code port}. */
+  static synchronized boolean serves(int port, String path) {
+    HttpServer server = SERVERS.get(port);
+    return server != null && (path == null || server.hasServiceAt(path));
+  }
+
+  static synchronized boolean anyService() {
+    return !SERVERS.isEmpty();
+  }
+}

@@ -1,0 +1,43 @@
+package io.sparkplug.http.sink;
+
+import io.sparkplug.http.config.ReplyOptions;
+import io.sparkplug.http.server.LocalServices;
+import org.apache.spark.sql.connector.write.LogicalWriteInfo;
+import org.apache.spark.sql.connector.write.WriteBuilder;
+import org.apache.spark.sql.connector.write.streaming.StreamingWrite;
+
+/** Checks the reply rows and the sink's options when the query starts. */
+public final class HttpWriteBuilder implements WriteBuilder {
+  private final ReplySchema schema;
+  private final ReplyOptions options;
+  private final String queryId;
+
+  public HttpWriteBuilder(LogicalWriteInfo info) {
+    this.options = ReplyOptions.parse(info.options());
+    this.schema = ReplySchema.of(info.schema());
+    this.queryId = info.queryId();
+    checkServiceExists(options);
+  }
+
+  private static void checkServiceExists(ReplyOptions options) {
+    if (options.port() > 0) {
+      if (!LocalServices.serves(options.port(), options.path())) {
+        throw new IllegalArgumentException(
+            "sparkplug-http sink: no sparkplug-http service "
+                + (options.path() == null ? "" : "for path '" + options.path() + "' ")
+                + "listens on port "
+                + options.port()
+                + " in this application (options 'port' and 'path' of the sink)");
+      }
+    } else if (!LocalServices.anyRunning()) {
+      throw new IllegalArgumentException(
+          "sparkplug-http sink: no sparkplug-http service runs in this application; the sink"
+              + " answers requests read by a sparkplug-http source");
+    }
+  }
+
+  @Override
+  public StreamingWrite buildForStreaming() {
+    return new HttpStreamingWrite(schema, options, queryId);
+  }
+}

@@ -1,0 +1,124 @@
+package io.sparkplug.http.source;
+
+import io.sparkplug.http.QueryFailures;
+import io.sparkplug.http.config.ServiceOptions;
+import io.sparkplug.http.server.HttpService;
+import io.sparkplug.http.server.RequestRecord;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.apache.spark.sql.connector.read.InputPartition;
+import org.apache.spark.sql.connector.read.PartitionReaderFactory;
+import org.apache.spark.sql.connector.read.streaming.AcceptsLatestSeenOffset;
+import org.apache.spark.sql.connector.read.streaming.MicroBatchStream;
+import org.apache.spark.sql.connector.read.streaming.Offset;
+import org.apache.spark.sql.connector.read.streaming.ReportsSourceMetrics;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The micro-batch stream of one service, on the driver. It starts the server when the query starts
+ * and stops it with the query; each batch ships the requests logged since the previous one.
+ */
+final class HttpMicroBatchStream
+    implements MicroBatchStream, AcceptsLatestSeenOffset, ReportsSourceMetrics {
+  private static final Logger LOG = LoggerFactory.getLogger(HttpMicroBatchStream.class);
+
+  private final ServiceOptions options;
+  private final int partitions;
+  private final RequestLog log = new RequestLog();
+  private final HttpService service;
+
+  HttpMicroBatchStream(ServiceOptions options, String host, int partitions) {
+    this.options = options;
+    this.partitions = partitions;
+    QueryFailures.clearCurrentQuery();
+    this.service = HttpService.start(options, host, log);
+  }
+
+  @Override
+  public void setLatestSeenOffset(Offset offset) {
+    log.startAbove(HttpOffset.of(offset));
+  }
+
+  @Override
+  public Offset initialOffset() {
+    return new HttpOffset(log.start());
+  }
+
+  @Override
+  public Offset latestOffset() {
+    return new HttpOffset(log.latest());
+  }
+
+  @Override
+  public InputPartition[] planInputPartitions(Offset start, Offset end) {
+    List<RequestRecord> records = log.plan(HttpOffset.of(start), HttpOffset.of(end));
+    int count = Math.min(partitions, records.size());
+    InputPartition[] split = new InputPartition[count];
+    for (int p = 0; p < count; p++) {
+      int from = (int) ((long) records.size() * p / count);
+      int to = (int) ((long) records.size() * (p + 1) / count);
+      split[p] = new HttpInputPartition(records.subList(from, to).toArray(new RequestRecord[0]));
+    }
+    return split;
+  }
+
+  @Override
+  public PartitionReaderFactory createReaderFactory() {
+    return new HttpPartitionReaderFactory();
+  }
+
+  @Override
+  public Offset deserializeOffset(String json) {
+    return HttpOffset.fromJson(json);
+  }
+
+  @Override
+  public void commit(Offset end) {
+    log.commit(HttpOffset.of(end));
+  }
+
+  @Override
+  public Map<String, String> metrics(Optional<Offset> latestConsumedOffset) {
+    Map<String, String> metrics = new java.util.LinkedHashMap<>();
+    service.counters().snapshot().forEach((name, value) -> metrics.put(name, value.toString()));
+    metrics.put("requestsPending", Integer.toString(service.pendingCount()));
+    metrics.put("requestsNotYetPlanned", Long.toString(log.backlog()));
+    return metrics;
+  }
+
+  /**
+   * Stops accepting, answers what can no longer be answered, lets replies from tasks that are still
+   * finishing arrive up to {@code drainTimeout}, then closes the service.
+   */
+  @Override
+  public void stop() {
+    boolean failed = QueryFailures.currentQueryFailed();
+    service.stopAccepting();
+    try {
+      if (failed) {
+        service.answerAllPending(true);
+      } else {
+        for (RequestRecord record : log.unplanned()) {
+          service.rejectUnprocessed(record.id());
+        }
+        service.awaitDrained(options.drainTimeoutMs());
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } finally {
+      service.close();
+      LOG.info(
+          "{} stopped ({}): {}",
+          service,
+          failed ? "query failed" : "query stopped",
+          service.counters().snapshot());
+    }
+  }
+
+  @Override
+  public String toString() {
+    return "sparkplug-http[port=" + options.port() + ", path=" + options.path() + "]";
+  }
+}

@@ -1,0 +1,47 @@
+package io.sparkplug.http.source;
+
+import io.sparkplug.http.config.ServiceOptions;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.connector.read.Scan;
+import org.apache.spark.sql.connector.read.ScanBuilder;
+import org.apache.spark.sql.connector.read.streaming.MicroBatchStream;
+import org.apache.spark.sql.types.StructType;
+
+/** The scan of a {@code sparkplug-http} source: request rows, as a micro-batch stream. */
+public final class HttpScan implements ScanBuilder, Scan {
+  private final ServiceOptions options;
+
+  public HttpScan(ServiceOptions options) {
+    this.options = options;
+  }
+
+  @Override
+  public Scan build() {
+    return this;
+  }
+
+  @Override
+  public StructType readSchema() {
+    return RequestSchema.SCHEMA;
+  }
+
+  @Override
+  public String description() {
+    return "sparkplug-http port " + options.port() + " path " + options.path();
+  }
+
+  @Override
+  public MicroBatchStream toMicroBatchStream(String checkpointLocation) {
+    SparkSession spark = SparkSession.active();
+    String host = options.host();
+    if (host == null) {
+      // A local session serves this machine only; a cluster driver must be reachable.
+      host = spark.sparkContext().isLocal() ? "127.0.0.1" : "0.0.0.0";
+    }
+    int partitions =
+        options.numPartitions() > 0
+            ? options.numPartitions()
+            : Math.max(1, spark.sparkContext().defaultParallelism());
+    return new HttpMicroBatchStream(options, host, partitions);
+  }
+}

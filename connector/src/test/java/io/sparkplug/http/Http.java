@@ -1,0 +1,165 @@
+package io.sparkplug.http;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/** HTTP clients for tests: the JDK client for ordinary calls, raw sockets for malformed ones. */
+public final class Http {
+  private static final HttpClient CLIENT =
+      HttpClient.newBuilder()
+          .version(HttpClient.Version.HTTP_1_1)
+          .connectTimeout(Duration.ofSeconds(5))
+          .build();
+
+  private Http() {}
+
+  public static HttpResponse<String> post(int port, String path, String body) {
+    return send(
+        HttpRequest.newBuilder(uri(port, path))
+            .timeout(Duration.ofSeconds(60))
+            .POST(HttpRequest.BodyPublishers.ofString(body))
+            .build());
+  }
+
+  public static HttpResponse<String> get(int port, String path) {
+    return send(HttpRequest.newBuilder(uri(port, path)).timeout(Duration.ofSeconds(60)).build());
+  }
+
+  public static HttpResponse<String> send(HttpRequest request) {
+    try {
+      return CLIENT.send(request, HttpResponse.BodyHandlers.ofString());
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
+  }
+
+  public static URI uri(int port, String path) {
+    return URI.create("http://127.0.0.1:" + port + path);
+  }
+
+  /** A parsed response read off a raw socket. */
+  public record RawResponse(int status, Map<String, String> headers, String body) {
+    public String header(String name) {
+      return headers.get(name.toLowerCase(Locale.ROOT));
+    }
+  }
+
+  /** A raw connection: write any bytes, read responses one by one. */
+  public static final class Raw implements AutoCloseable {
+    private final Socket socket;
+    private final InputStream in;
+    private final OutputStream out;
+
+    public Raw(int port) {
+      try {
+        socket = new Socket();
+        socket.connect(new InetSocketAddress("127.0.0.1", port), 5000);
+        socket.setSoTimeout(30_000);
+        socket.setTcpNoDelay(true);
+        in = socket.getInputStream();
+        out = socket.getOutputStream();
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+    }
+
+    public Raw write(String text) {
+      return write(text.getBytes(StandardCharsets.ISO_8859_1));
+    }
+
+    public Raw write(byte[] bytes) {
+      try {
+        out.write(bytes);
+        out.flush();
+        return this;
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+    }
+
+    /** Reads one response (status line, headers, Content-Length body). */
+    public RawResponse read() {
+      try {
+        String statusLine = line();
+        if (statusLine == null) {
+          throw new IOException("connection closed before a response");
+        }
+        int status = Integer.parseInt(statusLine.split(" ")[1]);
+        Map<String, String> headers = new LinkedHashMap<>();
+        String line;
+        while ((line = line()) != null && !line.isEmpty()) {
+          int colon = line.indexOf(':');
+          headers.put(
+              line.substring(0, colon).trim().toLowerCase(Locale.ROOT),
+              line.substring(colon + 1).trim());
+        }
+        int length = Integer.parseInt(headers.getOrDefault("content-length", "0"));
+        byte[] body = in.readNBytes(length);
+        return new RawResponse(status, headers, new String(body, StandardCharsets.UTF_8));
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+    }
+
+    /** Reads responses until {@code count} have arrived. */
+    public List<RawResponse> read(int count) {
+      List<RawResponse> responses = new ArrayList<>();
+      for (int i = 0; i < count; i++) {
+        responses.add(read());
+      }
+      return responses;
+    }
+
+    /** True when the server closed the connection (end of stream or reset) within the timeout. */
+    public boolean closedByServer(Duration within) {
+      try {
+        socket.setSoTimeout((int) within.toMillis());
+        return in.read() == -1;
+      } catch (java.net.SocketTimeoutException e) {
+        return false;
+      } catch (IOException e) {
+        return true;
+      }
+    }
+
+    private String line() throws IOException {
+      StringBuilder sb = new StringBuilder();
+      int c;
+      while ((c = in.read()) != -1) {
+        if (c == '\n') {
+          int len = sb.length();
+          return len > 0 && sb.charAt(len - 1) == '\r' ? sb.substring(0, len - 1) : sb.toString();
+        }
+        sb.append((char) c);
+      }
+      return sb.length() == 0 ? null : sb.toString();
+    }
+
+    @Override
+    public void close() {
+      try {
+        socket.close();
+      } catch (IOException e) {
+        // nothing left to do with a socket that will not close
+      }
+    }
+  }
+}

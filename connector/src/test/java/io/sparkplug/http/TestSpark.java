@@ -1,0 +1,96 @@
+package io.sparkplug.http;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.streaming.DataStreamReader;
+import org.awaitility.Awaitility;
+
+/** One embedded {@code local[2]} Spark for the whole test JVM, and small helpers around it. */
+public final class TestSpark {
+  private static SparkSession spark;
+
+  private TestSpark() {}
+
+  public static synchronized SparkSession session() {
+    if (spark == null) {
+      spark =
+          SparkSession.builder()
+              .master("local[2]")
+              .appName("sparkplug-http-tests")
+              .config("spark.ui.enabled", "false")
+              .config("spark.sql.shuffle.partitions", "2")
+              .config("spark.sql.adaptive.enabled", "false")
+              .config("spark.sql.streaming.pollingDelay", "5ms")
+              .getOrCreate();
+      spark.sparkContext().setLogLevel("WARN");
+    }
+    return spark;
+  }
+
+  /** A source on {@code port} with the given extra options, as key-value pairs. */
+  public static Dataset<Row> requests(int port, String... options) {
+    DataStreamReader reader = session().readStream().format("sparkplug-http").option("port", port);
+    for (int i = 0; i < options.length; i += 2) {
+      reader = reader.option(options[i], options[i + 1]);
+    }
+    return reader.load();
+  }
+
+  public static int freePort() {
+    try (ServerSocket socket = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+      return socket.getLocalPort();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  public static String checkpoint() {
+    try {
+      return Files.createTempDirectory("sparkplug-ckpt").toString();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /** Waits until something accepts connections on the port. */
+  public static void awaitListening(int port) {
+    Awaitility.await()
+        .atMost(Duration.ofSeconds(60))
+        .pollInterval(Duration.ofMillis(20))
+        .until(() -> canConnect(port));
+  }
+
+  /** Waits until nothing accepts connections on the port. */
+  public static void awaitNotListening(int port) {
+    Awaitility.await()
+        .atMost(Duration.ofSeconds(30))
+        .pollInterval(Duration.ofMillis(20))
+        .until(() -> !canConnect(port));
+  }
+
+  public static boolean canConnect(int port) {
+    try (Socket socket = new Socket()) {
+      socket.connect(new InetSocketAddress("127.0.0.1", port), 500);
+      return true;
+    } catch (IOException e) {
+      return false;
+    }
+  }
+
+  public static Path tempDir() {
+    try {
+      return Files.createTempDirectory("sparkplug-test");
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+}
