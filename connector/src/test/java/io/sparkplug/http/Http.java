@@ -128,11 +128,24 @@ public final class Http {
       return responses;
     }
 
-    /** True when the server closed the connection (end of stream or reset) within the timeout. */
+    /**
+     * True when the server closed the connection (end of stream or reset) within the timeout; any
+     * bytes it sends first are read and discarded.
+     */
     public boolean closedByServer(Duration within) {
+      long deadline = System.nanoTime() + within.toNanos();
       try {
-        socket.setSoTimeout((int) within.toMillis());
-        return in.read() == -1;
+        while (true) {
+          long left =
+              java.util.concurrent.TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
+          if (left <= 0) {
+            return false;
+          }
+          socket.setSoTimeout((int) left);
+          if (in.read() == -1) {
+            return true;
+          }
+        }
       } catch (java.net.SocketTimeoutException e) {
         return false;
       } catch (IOException e) {

@@ -1,6 +1,5 @@
 package io.sparkplug.http.sink;
 
-import io.sparkplug.http.QueryFailures;
 import io.sparkplug.http.config.ReplyOptions;
 import org.apache.spark.sql.connector.write.PhysicalWriteInfo;
 import org.apache.spark.sql.connector.write.WriterCommitMessage;
@@ -11,20 +10,17 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The driver side of the sink. Replies leave as rows are written, so there is nothing to commit; a
- * batch's counts are only logged. An aborted batch marks the query as failed, so that its sources
- * answer their waiting clients with 500 when they stop.
+ * batch's counts are only logged.
  */
 final class HttpStreamingWrite implements StreamingWrite {
   private static final Logger LOG = LoggerFactory.getLogger(HttpStreamingWrite.class);
 
   private final ReplySchema schema;
   private final ReplyOptions options;
-  private final String queryId;
 
-  HttpStreamingWrite(ReplySchema schema, ReplyOptions options, String queryId) {
+  HttpStreamingWrite(ReplySchema schema, ReplyOptions options) {
     this.schema = schema;
     this.options = options;
-    this.queryId = queryId;
   }
 
   @Override
@@ -61,6 +57,6 @@ final class HttpStreamingWrite implements StreamingWrite {
 
   @Override
   public void abort(long epochId, WriterCommitMessage[] messages) {
-    QueryFailures.markAborted(queryId);
+    // Replies already sent cannot be taken back; the sources answer the rest when they stop.
   }
 }

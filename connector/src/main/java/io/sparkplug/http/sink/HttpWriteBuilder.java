@@ -10,12 +10,10 @@ import org.apache.spark.sql.connector.write.streaming.StreamingWrite;
 public final class HttpWriteBuilder implements WriteBuilder {
   private final ReplySchema schema;
   private final ReplyOptions options;
-  private final String queryId;
 
   public HttpWriteBuilder(LogicalWriteInfo info) {
     this.options = ReplyOptions.parse(info.options());
     this.schema = ReplySchema.of(info.schema());
-    this.queryId = info.queryId();
     checkServiceExists(options);
   }
 
@@ -38,6 +36,6 @@ public final class HttpWriteBuilder implements WriteBuilder {
 
   @Override
   public StreamingWrite buildForStreaming() {
-    return new HttpStreamingWrite(schema, options, queryId);
+    return new HttpStreamingWrite(schema, options);
   }
 }

@@ -32,7 +32,6 @@ final class HttpMicroBatchStream
   HttpMicroBatchStream(ServiceOptions options, String host, int partitions) {
     this.options = options;
     this.partitions = partitions;
-    QueryFailures.clearCurrentQuery();
     this.service = HttpService.start(options, host, log);
   }
 

@@ -1,0 +1,234 @@
+package io.sparkplug.http;
+
+import static org.apache.spark.sql.functions.array;
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.explode;
+import static org.apache.spark.sql.functions.lit;
+import static org.apache.spark.sql.functions.udf;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.sparkplug.http.Http.Raw;
+import io.sparkplug.http.Http.RawResponse;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeoutException;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.api.java.UDF1;
+import org.apache.spark.sql.expressions.UserDefinedFunction;
+import org.apache.spark.sql.streaming.StreamingQuery;
+import org.apache.spark.sql.streaming.StreamingQueryProgress;
+import org.apache.spark.sql.types.DataTypes;
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/** Every accepted request gets exactly one response, whatever happens to the query. */
+@Timeout(180)
+class ServiceLifecycleTest {
+
+  private static StreamingQuery serve(Dataset<Row> replies, String checkpoint)
+      throws TimeoutException {
+    return replies
+        .writeStream()
+        .format("sparkplug-http")
+        .option("checkpointLocation", checkpoint)
+        .start();
+  }
+
+  /** A query that reads every request and answers none. */
+  private static StreamingQuery neverAnswer(int port, String... options) throws TimeoutException {
+    return serve(
+        TestSpark.requests(port, options).select(col("id"), col("body")).filter(lit(false)),
+        TestSpark.checkpoint());
+  }
+
+  static long metric(StreamingQuery query, String name) {
+    StreamingQueryProgress progress = query.lastProgress();
+    if (progress == null || progress.sources().length == 0) {
+      return -1;
+    }
+    String value = progress.sources()[0].metrics().get(name);
+    return value == null ? -1 : Long.parseLong(value);
+  }
+
+  private static void awaitMetric(StreamingQuery query, String name, long atLeast) {
+    Awaitility.await()
+        .atMost(Duration.ofSeconds(60))
+        .pollInterval(Duration.ofMillis(50))
+        .until(() -> metric(query, name) >= atLeast);
+  }
+
+  @Test
+  void requestWithoutReplyGets504AfterTheRequestTimeout() throws Exception {
+    int port = TestSpark.freePort();
+    StreamingQuery query = neverAnswer(port, "requestTimeout", "500ms");
+    try {
+      TestSpark.awaitListening(port);
+      long start = System.nanoTime();
+      HttpResponse<String> response = Http.get(port, "/");
+      long tookMs = Duration.ofNanos(System.nanoTime() - start).toMillis();
+      assertEquals(504, response.statusCode());
+      assertTrue(tookMs >= 450 && tookMs < 10_000, "took " + tookMs + " ms");
+    } finally {
+      query.stop();
+    }
+  }
+
+  @Test
+  void fullPendingQueueGets503WithRetryAfter() throws Exception {
+    int port = TestSpark.freePort();
+    StreamingQuery query = neverAnswer(port, "maxPendingRequests", "2");
+    try (Raw first = new Raw(awaitListening(port));
+        Raw second = new Raw(port);
+        Raw third = new Raw(port)) {
+      first.write("GET / HTTP/1.1\r\nHost: x\r\n\r\n");
+      second.write("GET / HTTP/1.1\r\nHost: x\r\n\r\n");
+      awaitMetric(query, "requestsAccepted", 2);
+      RawResponse rejected = third.write("GET / HTTP/1.1\r\nHost: x\r\n\r\n").read();
+      assertEquals(503, rejected.status());
+      assertNotNull(rejected.header("retry-after"));
+      // The waiting requests are still owed a response: stopping the query gives them 503 now,
+      // long before their 30 s timeout.
+      long start = System.nanoTime();
+      query.stop();
+      assertEquals(503, first.read().status());
+      assertEquals(503, second.read().status());
+      assertTrue(Duration.ofNanos(System.nanoTime() - start).toSeconds() < 15);
+    } finally {
+      query.stop();
+    }
+  }
+
+  @Test
+  void stoppedQueryRefusesNewConnections() throws Exception {
+    int port = TestSpark.freePort();
+    StreamingQuery query = TestQueries.echo(TestSpark.requests(port));
+    TestSpark.awaitListening(port);
+    assertEquals(200, Http.get(port, "/").statusCode());
+    query.stop();
+    assertFalse(TestSpark.canConnect(port), "the port still accepts connections");
+  }
+
+  @Test
+  void failedQueryAnswers500AndStopsListening() throws Exception {
+    int port = TestSpark.freePort();
+    UserDefinedFunction explode =
+        udf(
+            (UDF1<byte[], String>)
+                body -> {
+                  throw new IllegalStateException("secret internal detail");
+                },
+            DataTypes.StringType);
+    StreamingQuery query =
+        serve(
+            TestSpark.requests(port).select(col("id"), explode.apply(col("body")).as("body")),
+            TestSpark.checkpoint());
+    TestSpark.awaitListening(port);
+    HttpResponse<String> response = Http.post(port, "/", "anything");
+    assertEquals(500, response.statusCode());
+    assertFalse(response.body().contains("secret"), response.body());
+    assertFalse(response.body().contains("Exception"), response.body());
+    Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> !query.isActive());
+    assertTrue(query.exception().isDefined());
+    TestSpark.awaitNotListening(port);
+  }
+
+  @Test
+  void duplicateRepliesAreDroppedAndCounted() throws Exception {
+    int port = TestSpark.freePort();
+    StreamingQuery query =
+        serve(
+            TestSpark.requests(port)
+                .select(col("id"), explode(array(lit("first"), lit("second"))).as("body")),
+            TestSpark.checkpoint());
+    try {
+      TestSpark.awaitListening(port);
+      try (Raw raw = new Raw(port)) {
+        raw.write("GET / HTTP/1.1\r\nHost: x\r\n\r\nGET / HTTP/1.1\r\nHost: x\r\n\r\n");
+        for (RawResponse response : raw.read(2)) {
+          assertEquals(200, response.status());
+          assertEquals("first", response.body());
+        }
+        // Exactly one response each: nothing else arrives on the connection.
+        assertFalse(raw.closedByServer(Duration.ofMillis(500)));
+      }
+      awaitMetric(query, "repliesDropped", 2);
+      assertEquals(2, metric(query, "requestsReplied"));
+    } finally {
+      query.stop();
+    }
+  }
+
+  @Test
+  void lateReplyAfterTimeoutIsDropped() throws Exception {
+    int port = TestSpark.freePort();
+    UserDefinedFunction slow =
+        udf(
+            (UDF1<byte[], String>)
+                body -> {
+                  Thread.sleep(1500);
+                  return "late";
+                },
+            DataTypes.StringType);
+    StreamingQuery query =
+        serve(
+            TestSpark.requests(port, "requestTimeout", "300ms")
+                .select(col("id"), slow.apply(col("body")).as("body")),
+            TestSpark.checkpoint());
+    try {
+      TestSpark.awaitListening(port);
+      assertEquals(504, Http.get(port, "/").statusCode());
+      awaitMetric(query, "repliesDropped", 1);
+      assertEquals(1, metric(query, "requestsTimedOut"));
+    } finally {
+      query.stop();
+    }
+  }
+
+  @Test
+  void restartFromCheckpointServesAgainOnTheSamePortWithLaterOffsets() throws Exception {
+    int port = TestSpark.freePort();
+    String checkpoint = TestSpark.checkpoint();
+    Dataset<Row> replies = TestSpark.requests(port).select(col("id"), col("body"));
+    StreamingQuery first = serve(replies, checkpoint);
+    TestSpark.awaitListening(port);
+    for (int i = 0; i < 3; i++) {
+      assertEquals("run1-" + i, Http.post(port, "/", "run1-" + i).body());
+    }
+    Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> offset(first) >= 3);
+    long firstRunEnd = offset(first);
+    first.stop();
+
+    StreamingQuery second = serve(replies, checkpoint);
+    try {
+      TestSpark.awaitListening(port);
+      CompletableFuture<HttpResponse<String>> reply =
+          CompletableFuture.supplyAsync(() -> Http.post(port, "/", "run2"));
+      assertEquals("run2", reply.get().body());
+      Awaitility.await()
+          .atMost(Duration.ofSeconds(30))
+          .until(() -> second.lastProgress() != null && offset(second) > firstRunEnd);
+    } finally {
+      second.stop();
+    }
+  }
+
+  private static long offset(StreamingQuery query) {
+    StreamingQueryProgress progress = query.lastProgress();
+    if (progress == null || progress.sources()[0].endOffset() == null) {
+      return -1;
+    }
+    String json = progress.sources()[0].endOffset();
+    return Long.parseLong(json.replaceAll("[^0-9]", ""));
+  }
+
+  private static int awaitListening(int port) {
+    TestSpark.awaitListening(port);
+    return port;
+  }
+}
