@@ -1,0 +1,96 @@
+package io.sparkplug.bench;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.HdrHistogram.Histogram;
+
+/**
+ * Counters and the latency histogram of one run. Only requests whose intended send time falls at or
+ * after the end of the warm-up are counted. Confined to the generator's event loop.
+ */
+final class RunStats {
+  private static final int MAX_ERROR_KINDS = 16;
+
+  /** Microseconds, 3 significant digits, auto-resizing so no latency is ever clipped. */
+  private final Histogram latencyMicros = new Histogram(3);
+
+  private final Map<String, Long> errorKinds = new LinkedHashMap<>();
+  private final long measureFromNanos;
+  private long sent;
+  private long ok;
+  private long errors;
+  private long non2xx;
+  private long lastCompletionNanos;
+
+  RunStats(long measureFromNanos) {
+    this.measureFromNanos = measureFromNanos;
+    this.lastCompletionNanos = measureFromNanos;
+  }
+
+  private boolean measured(long intendedNanos) {
+    return intendedNanos - measureFromNanos >= 0;
+  }
+
+  void onSent(long intendedNanos) {
+    if (measured(intendedNanos)) {
+      sent++;
+    }
+  }
+
+  void onResponse(long intendedNanos, int status, long nowNanos) {
+    if (!measured(intendedNanos)) {
+      return;
+    }
+    lastCompletionNanos = nowNanos;
+    if (status >= 200 && status < 300) {
+      ok++;
+      // Only successes feed the histogram: a fast 404 or 503 would flatter the percentiles.
+      latencyMicros.recordValue(Math.max(0, (nowNanos - intendedNanos) / 1_000));
+    } else {
+      non2xx++;
+    }
+  }
+
+  void onError(long intendedNanos, String reason, long nowNanos) {
+    if (!measured(intendedNanos)) {
+      return;
+    }
+    lastCompletionNanos = nowNanos;
+    errors++;
+    String kind =
+        errorKinds.size() < MAX_ERROR_KINDS || errorKinds.containsKey(reason) ? reason : "other";
+    errorKinds.merge(kind, 1L, Long::sum);
+  }
+
+  /**
+   * Summarises the run. Throughput divides by the measured window, stretched to the last completion
+   * when replies trail past the end of sending.
+   */
+  LoadResult result(LoadOptions options, long measureEndNanos, int peakConnections) {
+    long windowNanos = Math.max(measureEndNanos, lastCompletionNanos) - measureFromNanos;
+    double windowSeconds = windowNanos / (double) TimeUnit.SECONDS.toNanos(1);
+    boolean open = options.mode() == LoadOptions.Mode.OPEN;
+    return new LoadResult(
+        open ? "open" : "closed",
+        open ? options.rate() : null,
+        options.connections(),
+        options.durationSeconds(),
+        sent,
+        ok,
+        errors,
+        non2xx,
+        windowSeconds > 0 ? ok / windowSeconds : 0,
+        millis(latencyMicros.getValueAtPercentile(50)),
+        millis(latencyMicros.getValueAtPercentile(90)),
+        millis(latencyMicros.getValueAtPercentile(99)),
+        millis(latencyMicros.getValueAtPercentile(99.9)),
+        millis(latencyMicros.getMaxValue()),
+        peakConnections,
+        Map.copyOf(errorKinds));
+  }
+
+  private static double millis(long micros) {
+    return micros / 1_000.0;
+  }
+}
