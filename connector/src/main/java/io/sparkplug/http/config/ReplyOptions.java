@@ -33,8 +33,7 @@ public final class ReplyOptions implements Serializable {
       throw new IllegalArgumentException(
           "sparkplug-http sink: option 'path' needs option 'port' to name the service");
     }
-    path =
-        rawPath == null ? null : ServiceOptions.parse(Map.of("port", "1", "path", rawPath)).path();
+    path = rawPath == null ? null : ServiceOptions.normalizePath(rawPath);
     contentType = in.string(CONTENT_TYPE_CONFIG, null);
   }
 

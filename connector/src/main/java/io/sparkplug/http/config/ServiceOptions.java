@@ -128,7 +128,8 @@ public final class ServiceOptions implements Serializable {
     return new ServiceOptions(new OptionReader(options));
   }
 
-  private static String normalizePath(String value) {
+  /** Checks a service path and drops trailing slashes: {@code /api/} serves as {@code /api}. */
+  static String normalizePath(String value) {
     if (!value.startsWith("/") || value.contains("?") || value.contains("#")) {
       throw OptionReader.invalid(
           PATH_CONFIG, value, "must start with '/' and hold no query string or fragment");

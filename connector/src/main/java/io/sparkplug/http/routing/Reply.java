@@ -1,6 +1,7 @@
 package io.sparkplug.http.routing;
 
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 
 /**
  * One HTTP reply: a status, optional headers and a body. Built by the sink from a reply row, or by
@@ -46,8 +47,8 @@ public final class Reply {
 
   /** The same reply with one extra header. */
   public Reply withHeader(String name, String value) {
-    String[] names = java.util.Arrays.copyOf(headerNames, headerNames.length + 1);
-    String[] values = java.util.Arrays.copyOf(headerValues, headerValues.length + 1);
+    String[] names = Arrays.copyOf(headerNames, headerNames.length + 1);
+    String[] values = Arrays.copyOf(headerValues, headerValues.length + 1);
     names[headerNames.length] = name;
     values[headerValues.length] = value;
     return new Reply(status, names, values, body, defaultContentType, closeConnection);

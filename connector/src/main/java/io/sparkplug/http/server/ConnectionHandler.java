@@ -22,7 +22,9 @@ import io.netty.handler.codec.http.TooLongHttpLineException;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.util.ReferenceCountUtil;
 import io.sparkplug.http.routing.Reply;
+import java.time.Instant;
 import java.util.ArrayDeque;
+import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -169,7 +171,7 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
     String uri = request.uri();
     int query = uri.indexOf('?');
     HttpHeaders headers = request.headers();
-    Map<String, String> joined = new java.util.LinkedHashMap<>(headers.size() * 2);
+    Map<String, String> joined = new LinkedHashMap<>(headers.size() * 2);
     for (Map.Entry<String, String> header : headers) {
       joined.merge(
           header.getKey().toLowerCase(Locale.ROOT), header.getValue(), ConnectionHandler::join);
@@ -348,7 +350,7 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
   }
 
   private static long currentTimeMicros() {
-    java.time.Instant now = java.time.Instant.now();
+    Instant now = Instant.now();
     return now.getEpochSecond() * 1_000_000L + now.getNano() / 1_000;
   }
 }

@@ -9,6 +9,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Consumer;
 
 /**
@@ -131,8 +132,7 @@ public final class HttpService implements ReplyTarget {
     }
   }
 
-  private boolean answer(
-      Exchange exchange, Reply reply, java.util.concurrent.atomic.LongAdder counter) {
+  private boolean answer(Exchange exchange, Reply reply, LongAdder counter) {
     if (!exchange.claim()) {
       return false;
     }

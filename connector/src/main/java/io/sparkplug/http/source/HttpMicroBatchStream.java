@@ -4,6 +4,7 @@ import io.sparkplug.http.QueryFailures;
 import io.sparkplug.http.config.ServiceOptions;
 import io.sparkplug.http.server.HttpService;
 import io.sparkplug.http.server.RequestRecord;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -80,7 +81,7 @@ final class HttpMicroBatchStream
 
   @Override
   public Map<String, String> metrics(Optional<Offset> latestConsumedOffset) {
-    Map<String, String> metrics = new java.util.LinkedHashMap<>();
+    Map<String, String> metrics = new LinkedHashMap<>();
     service.counters().snapshot().forEach((name, value) -> metrics.put(name, value.toString()));
     metrics.put("requestsPending", Integer.toString(service.pendingCount()));
     metrics.put("requestsNotYetPlanned", Long.toString(log.backlog()));
