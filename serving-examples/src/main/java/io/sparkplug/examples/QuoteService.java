@@ -1,0 +1,226 @@
+package io.sparkplug.examples;
+
+import static org.apache.spark.sql.functions.broadcast;
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.concat;
+import static org.apache.spark.sql.functions.from_json;
+import static org.apache.spark.sql.functions.lit;
+import static org.apache.spark.sql.functions.round;
+import static org.apache.spark.sql.functions.struct;
+import static org.apache.spark.sql.functions.to_json;
+import static org.apache.spark.sql.functions.when;
+
+import java.io.IOException;
+import java.net.BindException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.file.Files;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeoutException;
+import org.apache.spark.sql.Column;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.streaming.StreamingQuery;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
+
+/**
+ * A price-quote service: {@code POST /quote} with {@code {"item":"apple","quantity":3}} answers
+ * {@code {"item":"apple","quantity":3,"unitPrice":0.5,"total":1.5}}.
+ *
+ * <p>Every HTTP request is a row of a streaming query; the query's output rows are the replies,
+ * matched to their requests by the {@code id} column. Run it with {@code mvn -q -Pserve -pl
+ * serving-examples -am verify} ({@code -Dport=}, {@code -Dmaster=}, {@code -Dcheckpoint=} to change
+ * the defaults).
+ */
+public final class QuoteService {
+  /** What a request body must look like. */
+  private static final StructType QUOTE_REQUEST =
+      new StructType()
+          .add("item", DataTypes.StringType)
+          .add("quantity", DataTypes.IntegerType)
+          // from_json fills this column with the raw text when the body does not parse, which is
+          // how a malformed body is told apart from a well-formed one that lacks fields.
+          .add("_corrupt_record", DataTypes.StringType);
+
+  private QuoteService() {}
+
+  /** The price list, built once at start; a real service would read a table instead. */
+  static Dataset<Row> prices(SparkSession spark) {
+    StructType schema =
+        new StructType()
+            .add("item", DataTypes.StringType, false)
+            .add("unitPrice", DataTypes.DoubleType, false);
+    List<Row> rows =
+        List.of(
+            RowFactory.create("apple", 0.5),
+            RowFactory.create("banana", 0.25),
+            RowFactory.create("cherry", 0.1),
+            RowFactory.create("mango", 1.2),
+            RowFactory.create("orange", 0.75),
+            RowFactory.create("pear", 0.6));
+    return spark.createDataFrame(rows, schema);
+  }
+
+  /** Starts the query that serves {@code POST /quote} on {@code port}. */
+  static StreamingQuery start(SparkSession spark, int port, String checkpoint)
+      throws TimeoutException {
+    Dataset<Row> requests =
+        spark
+            .readStream()
+            .format("sparkplug-http")
+            .option("port", port)
+            .option("path", "/quote")
+            // Anything but POST is answered 405 by the source and never reaches the query.
+            .option("methods", "POST")
+            .load();
+
+    // Keep the request id: it is how each reply finds its way back to the waiting client.
+    Column parsed =
+        from_json(col("body").cast("string"), QUOTE_REQUEST, Map.of("mode", "PERMISSIVE"));
+    // An empty body parses to null, and text that is not a JSON object lands in _corrupt_record.
+    Dataset<Row> quotes =
+        requests
+            .select(col("id"), parsed.as("q"))
+            .select(
+                col("id"),
+                col("q").isNull().or(col("q._corrupt_record").isNotNull()).as("malformed"),
+                col("q.item"),
+                col("q.quantity"));
+
+    // Stream-static left join: every request keeps its row, and an unknown item simply gets a
+    // null price. The price list is tiny, so broadcasting it avoids a shuffle per micro-batch.
+    Dataset<Row> priced =
+        quotes.join(broadcast(prices(spark)), new String[] {"item"}, "left_outer");
+
+    // Decide each reply's outcome in one place; a null error means the quote succeeded.
+    Column quantity = col("quantity");
+    Column error =
+        when(
+                col("malformed"),
+                lit("body must be a JSON object like {\"item\":\"apple\",\"quantity\":3}"))
+            .when(col("item").isNull(), lit("missing field 'item'"))
+            .when(quantity.isNull(), lit("missing field 'quantity'"))
+            .when(quantity.leq(0), lit("quantity must be positive"))
+            .when(col("unitPrice").isNull(), concat(lit("unknown item '"), col("item"), lit("'")));
+    Column status =
+        when(col("malformed"), 400)
+            .when(col("item").isNull().or(quantity.isNull()).or(quantity.leq(0)), 400)
+            .when(col("unitPrice").isNull(), 404)
+            .otherwise(200);
+
+    // round(): binary doubles would turn 0.1 * 3 into 0.30000000000000004.
+    Column quote =
+        struct(
+            col("item"),
+            quantity,
+            col("unitPrice"),
+            round(col("unitPrice").multiply(quantity), 2).as("total"));
+
+    // The sink accepts exactly id, body and the optional status and headers columns.
+    Dataset<Row> replies =
+        priced.select(
+            col("id"),
+            when(error.isNull(), to_json(quote))
+                // to_json also escapes whatever the client sent as the item name.
+                .otherwise(to_json(struct(error.as("error"))))
+                .as("body"),
+            status.as("status"));
+
+    return replies
+        .writeStream()
+        .format("sparkplug-http")
+        .option("contentType", "application/json")
+        .option("checkpointLocation", checkpoint)
+        .queryName("quote-service")
+        .start();
+  }
+
+  public static void main(String[] args) throws Exception {
+    int port = Integer.getInteger("port", 8080);
+    String master = System.getProperty("master", "local[*]");
+    String checkpoint = System.getProperty("checkpoint", "");
+    if (checkpoint.isBlank()) {
+      // The request stream cannot be replayed, so nothing is lost by starting afresh each run.
+      checkpoint = Files.createTempDirectory("quote-service-checkpoint").toString();
+    }
+
+    // The readiness check below connects to the port, so a port held by another program would
+    // look ready: refuse it up front, before paying for Spark's start-up.
+    try (ServerSocket probe = new ServerSocket(port)) {
+      // free
+    } catch (BindException e) {
+      System.err.println("port " + port + " is already in use; pick another with -Dport=NNNN");
+      System.exit(2);
+    }
+
+    SparkSession spark =
+        SparkSession.builder()
+            .master(master)
+            .appName("sparkplug-http-quote-service")
+            .config("spark.ui.enabled", "false")
+            // Streaming queries never use adaptive execution; turning it off avoids a warning.
+            .config("spark.sql.adaptive.enabled", "false")
+            .getOrCreate();
+    spark.sparkContext().setLogLevel("WARN");
+
+    StreamingQuery query = start(spark, port, checkpoint);
+    // Ctrl-C: stop the query so the server stops accepting, then let Spark shut down.
+    Runtime.getRuntime()
+        .addShutdownHook(
+            new Thread(
+                () -> {
+                  try {
+                    query.stop();
+                  } catch (TimeoutException e) {
+                    System.err.println("query did not stop in time: " + e.getMessage());
+                  }
+                },
+                "quote-service-shutdown"));
+
+    try {
+      awaitListening(query, port, 60_000);
+      System.out.println(
+          "SparkPlug HTTP example serving at http://127.0.0.1:"
+              + port
+              + "/quote  (try: curl -s -X POST -d '{\"item\":\"apple\",\"quantity\":3}'"
+              + " http://127.0.0.1:"
+              + port
+              + "/quote)");
+      query.awaitTermination();
+    } finally {
+      // Also on failure (say, the port is taken): without it Spark's threads keep the JVM alive.
+      spark.stop();
+    }
+  }
+
+  /** The query binds its port in the background; wait for it, or for the query to fail. */
+  private static void awaitListening(StreamingQuery query, int port, long timeoutMs)
+      throws InterruptedException {
+    long deadline = System.nanoTime() + timeoutMs * 1_000_000;
+    while (!canConnect(port)) {
+      if (!query.isActive()) {
+        Throwable cause = query.exception().isDefined() ? query.exception().get() : null;
+        throw new IllegalStateException("the query stopped before serving", cause);
+      }
+      if (System.nanoTime() > deadline) {
+        throw new IllegalStateException(
+            "nothing listens on port " + port + " after " + timeoutMs + " ms");
+      }
+      Thread.sleep(50);
+    }
+  }
+
+  private static boolean canConnect(int port) {
+    try (Socket socket = new Socket()) {
+      socket.connect(new InetSocketAddress("127.0.0.1", port), 500);
+      return true;
+    } catch (IOException e) {
+      return false;
+    }
+  }
+}
