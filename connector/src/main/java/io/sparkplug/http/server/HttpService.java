@@ -53,6 +53,11 @@ public final class HttpService implements ReplyTarget {
     return service;
   }
 
+  /** The random name that correlation ids of this service carry. */
+  public String instance() {
+    return instance;
+  }
+
   public String path() {
     return options.path();
   }

@@ -3,11 +3,14 @@ package io.sparkplug.http.sink;
 import io.sparkplug.http.config.ReplyOptions;
 import io.sparkplug.http.server.LocalServices;
 import org.apache.spark.sql.connector.write.LogicalWriteInfo;
-import org.apache.spark.sql.connector.write.WriteBuilder;
 import org.apache.spark.sql.connector.write.streaming.StreamingWrite;
+import org.apache.spark.sql.internal.connector.SupportsStreamingUpdateAsAppend;
 
-/** Checks the reply rows and the sink's options when the query starts. */
-public final class HttpWriteBuilder implements WriteBuilder {
+/**
+ * Checks the reply rows and the sink's options when the query starts. Replies are independent rows,
+ * so the sink accepts update mode as append, which real-time mode requires.
+ */
+public final class HttpWriteBuilder implements SupportsStreamingUpdateAsAppend {
   private final ReplySchema schema;
   private final ReplyOptions options;
 

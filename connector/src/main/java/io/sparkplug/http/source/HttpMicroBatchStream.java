@@ -13,16 +13,22 @@ import org.apache.spark.sql.connector.read.PartitionReaderFactory;
 import org.apache.spark.sql.connector.read.streaming.AcceptsLatestSeenOffset;
 import org.apache.spark.sql.connector.read.streaming.MicroBatchStream;
 import org.apache.spark.sql.connector.read.streaming.Offset;
+import org.apache.spark.sql.connector.read.streaming.PartitionOffset;
 import org.apache.spark.sql.connector.read.streaming.ReportsSourceMetrics;
+import org.apache.spark.sql.connector.read.streaming.SupportsRealTimeMode;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The micro-batch stream of one service, on the driver. It starts the server when the query starts
- * and stops it with the query; each batch ships the requests logged since the previous one.
+ * The stream of one service, on the driver. It starts the server when the query starts and stops it
+ * with the query. In micro-batch mode each batch ships the requests logged since the previous one;
+ * in real-time mode long-running readers take requests from the log as they arrive.
  */
 final class HttpMicroBatchStream
-    implements MicroBatchStream, AcceptsLatestSeenOffset, ReportsSourceMetrics {
+    implements MicroBatchStream,
+        SupportsRealTimeMode,
+        AcceptsLatestSeenOffset,
+        ReportsSourceMetrics {
   private static final Logger LOG = LoggerFactory.getLogger(HttpMicroBatchStream.class);
 
   private final ServiceOptions options;
@@ -34,6 +40,7 @@ final class HttpMicroBatchStream
     this.options = options;
     this.partitions = partitions;
     this.service = HttpService.start(options, host, log);
+    LocalRequestLogs.register(service.instance(), log);
   }
 
   @Override
@@ -62,6 +69,31 @@ final class HttpMicroBatchStream
       split[p] = new HttpInputPartition(records.subList(from, to).toArray(new RequestRecord[0]));
     }
     return split;
+  }
+
+  /**
+   * Real-time mode: every reader is a task that runs until the batch deadline, so all of them must
+   * fit in the cores Spark has; without {@code numPartitions} there is one.
+   */
+  @Override
+  public InputPartition[] planInputPartitions(Offset start) {
+    int readers = options.numPartitions() > 0 ? options.numPartitions() : 1;
+    long from = HttpOffset.of(start);
+    InputPartition[] split = new InputPartition[readers];
+    for (int p = 0; p < readers; p++) {
+      split[p] = new HttpRealTimePartition(service.instance(), from);
+    }
+    return split;
+  }
+
+  /** Readers share one log and take requests in order, so the furthest reader marks the end. */
+  @Override
+  public Offset mergeOffsets(PartitionOffset[] offsets) {
+    long end = Long.MIN_VALUE;
+    for (PartitionOffset offset : offsets) {
+      end = Math.max(end, ((HttpPartitionOffset) offset).offset());
+    }
+    return new HttpOffset(end == Long.MIN_VALUE ? log.start() : end);
   }
 
   @Override
@@ -108,6 +140,7 @@ final class HttpMicroBatchStream
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     } finally {
+      LocalRequestLogs.unregister(service.instance());
       service.close();
       LOG.info(
           "{} stopped ({}): {}",

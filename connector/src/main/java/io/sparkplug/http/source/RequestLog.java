@@ -3,14 +3,25 @@ package io.sparkplug.http.source;
 import io.sparkplug.http.server.RequestRecord;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
 
 /**
  * Accepted requests in arrival order, kept until Spark commits the batch that read them. The record
  * at index {@code i} (counting every record ever appended) ends at offset {@code base + i + 1}.
- * Netty threads append; the query thread reads and trims.
+ *
+ * <p>Micro-batches read ranges of offsets ({@link #plan}); real-time readers take records one at a
+ * time as they arrive ({@link #take}). Either way a cursor marks what has been handed to Spark, so
+ * a stopping source knows which requests will never reach the query. Netty threads append; query
+ * and reader threads read and trim.
  */
 final class RequestLog implements Consumer<RequestRecord> {
+  /** A record handed to a real-time reader, with the offset just after it. */
+  record Taken(RequestRecord record, long offset) {}
+
+  private final ReentrantLock lock = new ReentrantLock();
+  private final Condition arrived = lock.newCondition();
   private final ArrayList<RequestRecord> records = new ArrayList<>();
 
   /** Index of {@code records.get(head)}: records before it were committed and dropped. */
@@ -20,48 +31,107 @@ final class RequestLog implements Consumer<RequestRecord> {
   private long appended;
   private long base;
   private boolean baseFixed;
-  private long plannedEnd;
+
+  /** Records below this index have been handed to Spark. */
+  private long cursor;
+
+  private int waitingReaders;
 
   @Override
-  public synchronized void accept(RequestRecord record) {
-    records.add(record);
-    appended++;
+  public void accept(RequestRecord record) {
+    lock.lock();
+    try {
+      records.add(record);
+      appended++;
+      if (waitingReaders > 0) {
+        arrived.signal();
+      }
+    } finally {
+      lock.unlock();
+    }
   }
 
   /**
    * Lifts the base above the last offset a previous run logged, so that this run's offsets never
    * equal one of its own. Only honoured before the first offset is handed out.
    */
-  synchronized void startAbove(long latestSeen) {
-    if (!baseFixed && latestSeen > base) {
-      base = latestSeen;
+  void startAbove(long latestSeen) {
+    lock.lock();
+    try {
+      if (!baseFixed && latestSeen > base) {
+        base = latestSeen;
+      }
+    } finally {
+      lock.unlock();
     }
   }
 
   /** The offset before every record of this run. */
-  synchronized long start() {
-    baseFixed = true;
-    return base;
+  long start() {
+    lock.lock();
+    try {
+      baseFixed = true;
+      return base;
+    } finally {
+      lock.unlock();
+    }
   }
 
   /** The offset after the newest record. */
-  synchronized long latest() {
-    baseFixed = true;
-    return base + appended;
+  long latest() {
+    lock.lock();
+    try {
+      baseFixed = true;
+      return base + appended;
+    } finally {
+      lock.unlock();
+    }
   }
 
   /**
-   * Records in {@code (start, end]}, for a batch being planned; ranges from a previous run or
+   * Records in {@code (start, end]}, for a micro-batch being planned; ranges from a previous run or
    * already committed are empty.
    */
-  synchronized List<RequestRecord> plan(long start, long end) {
-    plannedEnd = Math.max(plannedEnd, end);
-    return range(start, end);
+  List<RequestRecord> plan(long start, long end) {
+    lock.lock();
+    try {
+      cursor = Math.max(cursor, Math.min(end - base, appended));
+      return range(Math.max(start - base, 0), end - base);
+    } finally {
+      lock.unlock();
+    }
   }
 
-  private List<RequestRecord> range(long start, long end) {
-    long from = Math.max(start - base, firstIndex);
-    long to = Math.min(end - base, appended);
+  /**
+   * The next record no reader has taken yet, waiting up to {@code timeoutNanos} for one to arrive;
+   * null when none came.
+   */
+  Taken take(long timeoutNanos) throws InterruptedException {
+    lock.lock();
+    try {
+      long left = timeoutNanos;
+      while (cursor >= appended) {
+        if (left <= 0) {
+          return null;
+        }
+        waitingReaders++;
+        try {
+          left = arrived.awaitNanos(left);
+        } finally {
+          waitingReaders--;
+        }
+      }
+      RequestRecord record = records.get((int) (head + cursor - firstIndex));
+      cursor++;
+      return new Taken(record, base + cursor);
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  private List<RequestRecord> range(long fromIndex, long toIndex) {
+    long from = Math.max(fromIndex, firstIndex);
+    long to = Math.min(toIndex, appended);
     List<RequestRecord> slice = new ArrayList<>((int) Math.max(0, to - from));
     for (long i = from; i < to; i++) {
       slice.add(records.get((int) (head + i - firstIndex)));
@@ -70,24 +140,40 @@ final class RequestLog implements Consumer<RequestRecord> {
   }
 
   /** Drops records up to {@code end}: Spark will not ask for them again. */
-  synchronized void commit(long end) {
-    long upTo = Math.min(end - base, appended);
-    while (firstIndex < upTo) {
-      records.set(head++, null);
-      firstIndex++;
-    }
-    if (head > 1024 && head > records.size() / 2) {
-      records.subList(0, head).clear();
-      head = 0;
+  void commit(long end) {
+    lock.lock();
+    try {
+      long upTo = Math.min(Math.min(end - base, appended), cursor);
+      while (firstIndex < upTo) {
+        records.set(head++, null);
+        firstIndex++;
+      }
+      if (head > 1024 && head > records.size() / 2) {
+        records.subList(0, head).clear();
+        head = 0;
+      }
+    } finally {
+      lock.unlock();
     }
   }
 
-  /** Records no batch has been planned for yet: on stop they will never reach the query. */
-  synchronized List<RequestRecord> unplanned() {
-    return range(Math.max(plannedEnd, base), base + appended);
+  /** Records not yet handed to Spark: on stop they will never reach the query. */
+  List<RequestRecord> unplanned() {
+    lock.lock();
+    try {
+      return range(cursor, appended);
+    } finally {
+      lock.unlock();
+    }
   }
 
-  synchronized long backlog() {
-    return base + appended - Math.max(plannedEnd, base);
+  /** How many accepted requests Spark has not read yet. */
+  long backlog() {
+    lock.lock();
+    try {
+      return appended - cursor;
+    } finally {
+      lock.unlock();
+    }
   }
 }

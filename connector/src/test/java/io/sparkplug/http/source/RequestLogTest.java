@@ -52,6 +52,7 @@ class RequestLogTest {
     for (int i = 0; i < 3000; i++) {
       log.accept(record("r" + i));
     }
+    log.plan(0, 3000);
     log.commit(2500);
     assertEquals(List.of(), ids(log.plan(0, 2500)));
     assertEquals(List.of("r2500", "r2501"), ids(log.plan(2500, 2502)));
@@ -68,5 +69,37 @@ class RequestLogTest {
     log.plan(0, 1);
     assertEquals(List.of("b", "c"), ids(log.unplanned()));
     assertEquals(2, log.backlog());
+  }
+
+  @Test
+  void realTimeReadersTakeEachRecordOnceInOrder() throws InterruptedException {
+    RequestLog log = new RequestLog();
+    log.startAbove(5);
+    log.accept(record("a"));
+    log.accept(record("b"));
+    RequestLog.Taken first = log.take(0);
+    RequestLog.Taken second = log.take(0);
+    assertEquals("a", first.record().id());
+    assertEquals(6, first.offset());
+    assertEquals("b", second.record().id());
+    assertEquals(7, second.offset());
+    assertEquals(null, log.take(1_000_000));
+    assertEquals(List.of(), ids(log.unplanned()));
+  }
+
+  @Test
+  void waitingReaderWakesWhenARecordArrives() throws Exception {
+    RequestLog log = new RequestLog();
+    java.util.concurrent.CompletableFuture<RequestLog.Taken> taken =
+        java.util.concurrent.CompletableFuture.supplyAsync(
+            () -> {
+              try {
+                return log.take(java.util.concurrent.TimeUnit.SECONDS.toNanos(30));
+              } catch (InterruptedException e) {
+                throw new IllegalStateException(e);
+              }
+            });
+    log.accept(record("late"));
+    assertEquals("late", taken.get(30, java.util.concurrent.TimeUnit.SECONDS).record().id());
   }
 }
