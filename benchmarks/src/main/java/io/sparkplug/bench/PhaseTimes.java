@@ -1,15 +1,17 @@
 package io.sparkplug.bench;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import org.apache.spark.sql.streaming.StreamingQueryListener;
 
 /**
- * Averages the per-phase durations Spark reports for batches that carried requests, and prints them
- * to stderr when the server stops: where a micro-batch spends its time.
+ * Collects the per-phase durations Spark reports for batches that carried requests, and prints
+ * their medians to stderr when the server stops: where a micro-batch spends its time.
  */
 final class PhaseTimes extends StreamingQueryListener {
-  private final Map<String, long[]> totals = new TreeMap<>();
+  private final Map<String, List<Long>> phases = new TreeMap<>();
   private long batches;
   private long rows;
 
@@ -26,7 +28,7 @@ final class PhaseTimes extends StreamingQueryListener {
     event
         .progress()
         .durationMs()
-        .forEach((phase, ms) -> totals.computeIfAbsent(phase, p -> new long[1])[0] += ms);
+        .forEach((phase, ms) -> phases.computeIfAbsent(phase, p -> new ArrayList<>()).add(ms));
   }
 
   @Override
@@ -37,9 +39,14 @@ final class PhaseTimes extends StreamingQueryListener {
       return "no batches with data";
     }
     StringBuilder sb = new StringBuilder();
-    sb.append(batches).append(" batches, ").append(rows / batches).append(" rows/batch; mean ms:");
-    totals.forEach(
-        (phase, total) -> sb.append(' ').append(phase).append('=').append(total[0] / batches));
+    sb.append(batches).append(" batches, ").append(rows / batches);
+    sb.append(" rows/batch; median ms:");
+    phases.forEach(
+        (phase, values) -> {
+          List<Long> sorted = new ArrayList<>(values);
+          sorted.sort(null);
+          sb.append(' ').append(phase).append('=').append(sorted.get(sorted.size() / 2));
+        });
     return sb.toString();
   }
 }

@@ -7,11 +7,16 @@ import static org.apache.spark.sql.functions.to_json;
 import static org.apache.spark.sql.functions.upper;
 
 import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Set;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.streaming.DataStreamWriter;
 import org.apache.spark.sql.streaming.StreamingQuery;
+import org.apache.spark.sql.streaming.Trigger;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 
@@ -22,15 +27,45 @@ import org.apache.spark.sql.types.StructType;
  */
 public final class SparkPlugServer {
   private static final Set<String> KNOWN =
-      Set.of("--port", "--master", "--partitions", "--checkpoint-root", "--max-seconds");
+      Set.of(
+          "--port",
+          "--master",
+          "--partitions",
+          "--checkpoint-root",
+          "--trigger",
+          "--scenario",
+          "--batch-seconds",
+          "--max-seconds");
   private static final StructType PAYLOAD =
       new StructType().add("name", DataTypes.StringType).add("amount", DataTypes.DoubleType);
 
-  private static String checkpointRoot;
+  private final SparkSession spark;
+  private final int port;
+  private final int partitions;
+  private final String checkpointRoot;
+  private final boolean realTime;
+  private final int batchSeconds;
 
-  private SparkPlugServer() {}
+  private SparkPlugServer(
+      SparkSession spark,
+      int port,
+      int partitions,
+      String checkpointRoot,
+      boolean realTime,
+      int batchSeconds) {
+    this.spark = spark;
+    this.port = port;
+    this.partitions = partitions;
+    this.checkpointRoot = checkpointRoot;
+    this.realTime = realTime;
+    this.batchSeconds = batchSeconds;
+  }
 
-  /** {@code --port P [--master local[2]] [--partitions N] [--max-seconds S]}; prints READY. */
+  /**
+   * {@code --port P [--master local[2]] [--trigger micro-batch|real-time] [--scenario
+   * echo|json|all] [--batch-seconds 30] [--partitions N] [--checkpoint-root DIR] [--max-seconds
+   * S]}; prints READY.
+   */
   public static void main(String[] args) throws Exception {
     Arguments a;
     try {
@@ -44,7 +79,12 @@ public final class SparkPlugServer {
     String master = a.string("--master").orElse("local[2]");
     int partitions = a.integer("--partitions", 1, 1, 1024);
     int maxSeconds = a.integer("--max-seconds", 3600, 1, Integer.MAX_VALUE);
-    checkpointRoot = a.string("--checkpoint-root").orElse(System.getProperty("java.io.tmpdir"));
+    String checkpointRoot =
+        a.string("--checkpoint-root").orElse(System.getProperty("java.io.tmpdir"));
+    boolean realTime = a.string("--trigger").orElse("micro-batch").equals("real-time");
+    String scenario = a.string("--scenario").orElse("all");
+    // Real-time mode: how often offsets are logged; the readers pause briefly at each boundary.
+    int batchSeconds = a.integer("--batch-seconds", 30, 5, 3600);
 
     SparkSession spark =
         SparkSession.builder()
@@ -56,37 +96,53 @@ public final class SparkPlugServer {
             .config("spark.sql.streaming.pollingDelay", "1ms")
             .getOrCreate();
     spark.sparkContext().setLogLevel("WARN");
+    if (realTime) {
+      // The sparkplug-http sink is not on Spark's real-time allowlist (docs/performance.md).
+      spark.conf().set("spark.sql.streaming.realTimeMode.allowlistCheck", "false");
+    }
     PhaseTimes phases = new PhaseTimes();
     spark.streams().addListener(phases);
     Runtime.getRuntime()
         .addShutdownHook(new Thread(() -> System.err.println("phases: " + phases.summary())));
 
-    StreamingQuery echo =
-        serve(requests(spark, port, "/echo", partitions).select(col("id"), col("body")), "echo");
-    Dataset<Row> payload =
-        requests(spark, port, "/json", partitions)
-            .select(col("id"), from_json(col("body").cast("string"), PAYLOAD).as("p"));
-    StreamingQuery json =
-        serve(
-            payload.select(
-                col("id"),
-                to_json(
-                        struct(
-                            upper(col("p.name")).as("name"),
-                            col("p.amount").as("amount"),
-                            col("p.amount").multiply(1.2).as("amountWithTax")))
-                    .as("body")),
-            "json");
-
+    SparkPlugServer server =
+        new SparkPlugServer(spark, port, partitions, checkpointRoot, realTime, batchSeconds);
+    List<StreamingQuery> queries = new ArrayList<>();
+    if (!scenario.equals("json")) {
+      queries.add(server.echo());
+    }
+    if (!scenario.equals("echo")) {
+      queries.add(server.json());
+    }
     System.out.println("READY " + port);
     System.out.flush();
     spark.streams().awaitAnyTermination(maxSeconds * 1000L);
-    echo.stop();
-    json.stop();
+    for (StreamingQuery query : queries) {
+      query.stop();
+    }
     spark.stop();
   }
 
-  private static Dataset<Row> requests(SparkSession spark, int port, String path, int partitions) {
+  private StreamingQuery echo() throws Exception {
+    return serve(requests("/echo").select(col("id"), col("body")), "echo");
+  }
+
+  private StreamingQuery json() throws Exception {
+    Dataset<Row> payload =
+        requests("/json").select(col("id"), from_json(col("body").cast("string"), PAYLOAD).as("p"));
+    return serve(
+        payload.select(
+            col("id"),
+            to_json(
+                    struct(
+                        upper(col("p.name")).as("name"),
+                        col("p.amount").as("amount"),
+                        col("p.amount").multiply(1.2).as("amountWithTax")))
+                .as("body")),
+        "json");
+  }
+
+  private Dataset<Row> requests(String path) {
     return spark
         .readStream()
         .format("sparkplug-http")
@@ -97,15 +153,15 @@ public final class SparkPlugServer {
         .load();
   }
 
-  private static StreamingQuery serve(Dataset<Row> replies, String name) throws Exception {
-    return replies
-        .writeStream()
-        .queryName(name)
-        .format("sparkplug-http")
+  private StreamingQuery serve(Dataset<Row> replies, String name) throws Exception {
+    DataStreamWriter<Row> writer = replies.writeStream().queryName(name).format("sparkplug-http");
+    if (realTime) {
+      writer = writer.outputMode("update").trigger(Trigger.RealTime(batchSeconds * 1000L));
+    }
+    return writer
         .option(
             "checkpointLocation",
-            Files.createTempDirectory(java.nio.file.Path.of(checkpointRoot), "bench-" + name)
-                .toString())
+            Files.createTempDirectory(Path.of(checkpointRoot), "bench-" + name).toString())
         .start();
   }
 }
