@@ -24,9 +24,10 @@ import java.nio.charset.StandardCharsets;
 import java.util.Locale;
 
 /**
- * Serves {@code /echo} and {@code /json}; everything else is 404. Stateless, so one instance serves
- * every connection. Requests are answered in arrival order on the connection's event loop, which is
- * what makes pipelining safe; flushing once per read batch keeps pipelined replies cheap.
+ * Serves {@code /echo}, {@code /json} and {@code /score}; everything else is 404. Stateless, so one
+ * instance serves every connection. Requests are answered in arrival order on the connection's
+ * event loop, which is what makes pipelining safe; flushing once per read batch keeps pipelined
+ * replies cheap.
  */
 @Sharable
 final class BareHttpHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
@@ -43,6 +44,7 @@ final class BareHttpHandler extends SimpleChannelInboundHandler<FullHttpRequest>
           switch (path(request.uri())) {
             case "/echo" -> echo(request);
             case "/json" -> priced(request.content());
+            case "/score" -> scored(request.content());
             default -> text(HttpResponseStatus.NOT_FOUND, "not found");
           };
     }
@@ -106,6 +108,42 @@ final class BareHttpHandler extends SimpleChannelInboundHandler<FullHttpRequest>
               HttpVersion.HTTP_1_1,
               HttpResponseStatus.OK,
               Unpooled.wrappedBuffer(JSON.writeValueAsBytes(priced)));
+      response.headers().set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_JSON);
+      return response;
+    } catch (JsonProcessingException e) {
+      return text(HttpResponseStatus.INTERNAL_SERVER_ERROR, "cannot encode reply");
+    }
+  }
+
+  /**
+   * {@code {"features":[a,b,c,d]}} scored by a fixed logistic regression: the same work per request
+   * as the Spark ML scenario (parse, a dot product, a sigmoid, a JSON reply), with weights of its
+   * own since this server has no Spark to train one.
+   */
+  private static FullHttpResponse scored(ByteBuf body) {
+    JsonNode features;
+    try (ByteBufInputStream in = new ByteBufInputStream(body.duplicate())) {
+      features = JSON.readTree(in).path("features");
+    } catch (IOException | NullPointerException e) {
+      return text(HttpResponseStatus.BAD_REQUEST, "body is not JSON");
+    }
+    if (!features.isArray() || features.size() != MlScenario.WEIGHTS.length) {
+      return text(HttpResponseStatus.BAD_REQUEST, "expected {\"features\": [4 numbers]}");
+    }
+    double margin = MlScenario.INTERCEPT;
+    for (int i = 0; i < MlScenario.WEIGHTS.length; i++) {
+      margin += MlScenario.WEIGHTS[i] * features.get(i).asDouble();
+    }
+    double probability = 1 / (1 + Math.exp(-margin));
+    ObjectNode score = JSON.createObjectNode();
+    score.put("probability", probability);
+    score.put("prediction", probability > 0.5 ? 1.0 : 0.0);
+    try {
+      FullHttpResponse response =
+          new DefaultFullHttpResponse(
+              HttpVersion.HTTP_1_1,
+              HttpResponseStatus.OK,
+              Unpooled.wrappedBuffer(JSON.writeValueAsBytes(score)));
       response.headers().set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_JSON);
       return response;
     } catch (JsonProcessingException e) {

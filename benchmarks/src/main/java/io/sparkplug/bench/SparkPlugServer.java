@@ -2,6 +2,7 @@ package io.sparkplug.bench;
 
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.from_json;
+import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.struct;
 import static org.apache.spark.sql.functions.to_json;
 import static org.apache.spark.sql.functions.upper;
@@ -22,8 +23,8 @@ import org.apache.spark.sql.types.StructType;
 
 /**
  * The system under test: the benchmark scenarios served by sparkplug-http on an embedded Spark.
- * {@code /echo} answers the request body; {@code /json} answers what {@link BareHttpHandler}
- * answers, computed with Spark SQL.
+ * {@code /echo} answers the request body; {@code /json} and {@code /score} answer what {@link
+ * BareHttpHandler} answers, computed with Spark SQL and Spark ML.
  */
 public final class SparkPlugServer {
   private static final Set<String> KNOWN =
@@ -63,8 +64,8 @@ public final class SparkPlugServer {
 
   /**
    * {@code --port P [--master local[2]] [--trigger micro-batch|real-time] [--scenario
-   * echo|json|all] [--batch-seconds 30] [--partitions N] [--checkpoint-root DIR] [--max-seconds
-   * S]}; prints READY.
+   * echo|json|ml|hold|all] [--batch-seconds 30] [--partitions N] [--checkpoint-root DIR]
+   * [--max-seconds S]}; prints READY.
    */
   public static void main(String[] args) throws Exception {
     Arguments a;
@@ -93,7 +94,6 @@ public final class SparkPlugServer {
             .config("spark.ui.enabled", "false")
             .config("spark.sql.adaptive.enabled", "false")
             .config("spark.sql.shuffle.partitions", "2")
-            .config("spark.sql.streaming.pollingDelay", "1ms")
             .getOrCreate();
     spark.sparkContext().setLogLevel("WARN");
     if (realTime) {
@@ -108,11 +108,18 @@ public final class SparkPlugServer {
     SparkPlugServer server =
         new SparkPlugServer(spark, port, partitions, checkpointRoot, realTime, batchSeconds);
     List<StreamingQuery> queries = new ArrayList<>();
-    if (!scenario.equals("json")) {
+    if (scenario.equals("all") || scenario.equals("echo")) {
       queries.add(server.echo());
     }
-    if (!scenario.equals("echo")) {
+    if (scenario.equals("all") || scenario.equals("json")) {
       queries.add(server.json());
+    }
+    if (scenario.equals("all") || scenario.equals("ml")) {
+      queries.add(server.score());
+    }
+    if (scenario.equals("hold")) {
+      queries.add(server.hold());
+      reportPending(queries.get(0));
     }
     System.out.println("READY " + port);
     System.out.flush();
@@ -140,6 +147,48 @@ public final class SparkPlugServer {
                         col("p.amount").multiply(1.2).as("amountWithTax")))
                 .as("body")),
         "json");
+  }
+
+  private StreamingQuery score() throws Exception {
+    return serve(MlScenario.score(MlScenario.train(spark), requests("/score")), "score");
+  }
+
+  /** Reads every request and answers none: the requests stay pending until their timeout. */
+  private StreamingQuery hold() throws Exception {
+    Dataset<Row> held =
+        spark
+            .readStream()
+            .format("sparkplug-http")
+            .option("port", port)
+            .option("path", "/hold")
+            .option("maxPendingRequests", 200_000)
+            .option("requestTimeout", "10min")
+            .load();
+    return serve(held.select(col("id"), col("body")).filter(lit(false)), "hold");
+  }
+
+  /** Prints the pending count of the query's source every second, from its progress reports. */
+  private static void reportPending(StreamingQuery query) {
+    Thread reporter =
+        new Thread(
+            () -> {
+              while (query.isActive()) {
+                var progress = query.lastProgress();
+                if (progress != null && progress.sources().length > 0) {
+                  System.out.println(
+                      "PENDING " + progress.sources()[0].metrics().get("requestsPending"));
+                  System.out.flush();
+                }
+                try {
+                  Thread.sleep(1000);
+                } catch (InterruptedException e) {
+                  return;
+                }
+              }
+            },
+            "pending-reporter");
+    reporter.setDaemon(true);
+    reporter.start();
   }
 
   private Dataset<Row> requests(String path) {

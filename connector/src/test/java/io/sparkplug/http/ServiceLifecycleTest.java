@@ -105,6 +105,39 @@ class ServiceLifecycleTest {
   }
 
   @Test
+  void thousandsOfClientsVanishingMidRequestCostOnlyTheirOwnRequests() throws Exception {
+    int port = TestSpark.freePort();
+    StreamingQuery silent = neverAnswer(port, "path", "/silent");
+    StreamingQuery echo = TestQueries.echo(TestSpark.requests(port, "path", "/echo"));
+    try {
+      TestSpark.awaitListening(port);
+      assertEquals("before", Http.post(port, "/echo", "before").body());
+      int clients = 1000;
+      for (int i = 0; i < clients; i++) {
+        try (Raw whole = new Raw(port);
+            Raw half = new Raw(port)) {
+          whole.write("GET /silent HTTP/1.1\r\nHost: x\r\n\r\n");
+          half.write("POST /silent HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\nabc");
+        }
+      }
+      // Every request that was admitted is forgotten once its client is gone.
+      Awaitility.await()
+          .atMost(Duration.ofSeconds(60))
+          .pollInterval(Duration.ofMillis(100))
+          .until(
+              () ->
+                  metric(silent, "requestsPending") == 0
+                      && metric(silent, "requestsClientGone") == metric(silent, "requestsAccepted")
+                      && metric(silent, "requestsAccepted") > 0);
+      assertTrue(metric(silent, "requestsAccepted") <= clients);
+      assertEquals("after", Http.post(port, "/echo", "after").body());
+    } finally {
+      silent.stop();
+      echo.stop();
+    }
+  }
+
+  @Test
   void stoppedQueryRefusesNewConnections() throws Exception {
     int port = TestSpark.freePort();
     StreamingQuery query = TestQueries.echo(TestSpark.requests(port));
