@@ -29,19 +29,24 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# wait_for FILE PATTERN SECONDS
+# wait_for FILE PATTERN SECONDS [FROM_LINE]: waits for a line matching PATTERN at or after FROM_LINE.
 wait_for() {
   for _ in $(seq 1 $(($3 * 4))); do
-    grep -q "$2" "$1" && return 0
+    tail -n "+${4:-1}" "$1" | grep -q "$2" && return 0
     sleep 0.25
   done
   echo "timed out waiting for '$2' in $1" >&2
   return 1
 }
 
+lines() {
+  wc -l < "$1"
+}
+
+# The heap in use after the server's latest full collection, from its PENDING lines.
 heap_used_mb() {
-  jcmd "$server_pid" GC.run > /dev/null
-  jcmd "$server_pid" GC.heap_info | awk '/garbage-first heap/ {for (i=1;i<=NF;i++) if ($i=="used") {v=$(i+1); sub("K,?","",v); printf "%.0f", v/1024}}'
+  sleep 2
+  awk '/^PENDING/ {v=$4} END {print v}' "$work/server.out"
 }
 
 rss_mb() {
@@ -54,7 +59,7 @@ java $flags -Xmx512m -XX:+UseG1GC -cp "$jar" io.sparkplug.bench.SparkPlugServer 
   --max-seconds 600 > "$work/server.out" 2> "$work/server.err" &
 server_pid=$!
 wait_for "$work/server.out" READY 120
-sleep 2
+wait_for "$work/server.out" "PENDING 0 " 120
 idle_heap=$(heap_used_mb)
 idle_rss=$(rss_mb)
 
@@ -63,14 +68,15 @@ java -cp "$jar" io.sparkplug.bench.PendingClient --port "$port" --path /hold \
   > "$work/client.out" 2> "$work/client.err" < /dev/null &
 client_pid=$!
 wait_for "$work/client.out" SENT 120
-wait_for "$work/server.out" "PENDING $target\$" 120
+wait_for "$work/server.out" "PENDING $target " 120
 held_heap=$(heap_used_mb)
 held_rss=$(rss_mb)
 
+from=$(($(lines "$work/server.out") + 1))
 kill "$client_pid"
 wait "$client_pid" 2>/dev/null || true
 client_pid=""
-wait_for "$work/server.out" "PENDING 0\$" 120
+wait_for "$work/server.out" "PENDING 0 " 120 "$from"
 after_heap=$(heap_used_mb)
 
 {
@@ -80,6 +86,6 @@ after_heap=$(heap_used_mb)
   echo "| $target requests pending ($connections connections x $per_connection pipelined) | $held_heap | $held_rss |"
   echo "| after the clients disconnected | $after_heap | $(rss_mb) |"
   echo
-  echo "Driver started with \`-Xmx512m -XX:+UseG1GC\`; heap figures from \`jcmd GC.heap_info\` right after \`jcmd GC.run\`."
+  echo "Driver started with \`-Xmx512m -XX:+UseG1GC\`; heap in use right after \`System.gc()\`, read by the driver itself (MemoryMXBean)."
   echo "Per pending request: about $(( (held_heap - idle_heap) * 1024 * 1024 / target )) bytes of heap."
 } > "$out"

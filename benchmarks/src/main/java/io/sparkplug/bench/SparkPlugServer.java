@@ -7,6 +7,7 @@ import static org.apache.spark.sql.functions.struct;
 import static org.apache.spark.sql.functions.to_json;
 import static org.apache.spark.sql.functions.upper;
 
+import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -167,7 +168,10 @@ public final class SparkPlugServer {
     return serve(held.select(col("id"), col("body")).filter(lit(false)), "hold");
   }
 
-  /** Prints the pending count of the query's source every second, from its progress reports. */
+  /**
+   * Prints, every second, the pending count from the query's progress and the heap in use right
+   * after a full collection: what pending requests cost, measured from inside the driver.
+   */
   private static void reportPending(StreamingQuery query) {
     Thread reporter =
         new Thread(
@@ -175,8 +179,14 @@ public final class SparkPlugServer {
               while (query.isActive()) {
                 var progress = query.lastProgress();
                 if (progress != null && progress.sources().length > 0) {
+                  System.gc();
+                  long heap =
+                      ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed() >> 20;
                   System.out.println(
-                      "PENDING " + progress.sources()[0].metrics().get("requestsPending"));
+                      "PENDING "
+                          + progress.sources()[0].metrics().get("requestsPending")
+                          + " HEAP_MB "
+                          + heap);
                   System.out.flush();
                 }
                 try {
