@@ -23,9 +23,10 @@ cleanup() {
     if kill -0 "$pid" 2>/dev/null; then
       kill "$pid"
       for _ in $(seq 1 40); do kill -0 "$pid" 2>/dev/null || break; sleep 0.25; done
-      kill -0 "$pid" 2>/dev/null && kill -9 "$pid"
+      if kill -0 "$pid" 2>/dev/null; then kill -9 "$pid"; fi
     fi
   done
+  return 0
 }
 trap cleanup EXIT
 

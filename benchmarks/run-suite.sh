@@ -38,7 +38,7 @@ stop_server() {
   if [[ -n "$server_pid" ]] && kill -0 "$server_pid" 2>/dev/null; then
     kill "$server_pid"
     for _ in $(seq 1 60); do kill -0 "$server_pid" 2>/dev/null || break; sleep 0.25; done
-    kill -0 "$server_pid" 2>/dev/null && kill -9 "$server_pid"
+    if kill -0 "$server_pid" 2>/dev/null; then kill -9 "$server_pid"; fi
   fi
   server_pid=""
 }
