@@ -705,8 +705,8 @@ public final class ResultsReport {
     private List<Entry> entries() {
       List<Entry> entries = new ArrayList<>();
       colours.forEach((system, colour) -> entries.add(new Entry(system, colour, null)));
-      entries.add(new Entry("p50", Color.DARK_GRAY, false));
-      entries.add(new Entry("p99", Color.DARK_GRAY, true));
+      entries.add(new Entry("p50 (solid)", Color.DARK_GRAY, false));
+      entries.add(new Entry("p99 (dashed)", Color.DARK_GRAY, true));
       return entries;
     }
 
@@ -758,10 +758,7 @@ public final class ResultsReport {
           g.draw(new Line2D.Double(x, y, x + SWATCH, y));
           marker(x + SWATCH / 2.0, y, entry.colour(), Boolean.TRUE.equals(entry.p99()));
           g.setColor(Color.BLACK);
-          String label =
-              entry.p99() == null
-                  ? entry.label()
-                  : entry.label() + (entry.p99() ? " (dashed)" : " (solid)");
+          String label = entry.label();
           g.drawString(
               label, (float) (x + SWATCH + 6), (float) (y + metrics.getAscent() / 2.0 - 1));
           x += SWATCH + 6 + metrics.stringWidth(label) + ENTRY_GAP;
