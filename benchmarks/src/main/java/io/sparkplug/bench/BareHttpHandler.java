@@ -102,17 +102,7 @@ final class BareHttpHandler extends SimpleChannelInboundHandler<FullHttpRequest>
     priced.put("name", order.get("name").asText().toUpperCase(Locale.ROOT));
     priced.put("amount", amount);
     priced.put("amountWithTax", amount * TAX_FACTOR);
-    try {
-      FullHttpResponse response =
-          new DefaultFullHttpResponse(
-              HttpVersion.HTTP_1_1,
-              HttpResponseStatus.OK,
-              Unpooled.wrappedBuffer(JSON.writeValueAsBytes(priced)));
-      response.headers().set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_JSON);
-      return response;
-    } catch (JsonProcessingException e) {
-      return text(HttpResponseStatus.INTERNAL_SERVER_ERROR, "cannot encode reply");
-    }
+    return json(priced);
   }
 
   /**
@@ -138,12 +128,16 @@ final class BareHttpHandler extends SimpleChannelInboundHandler<FullHttpRequest>
     ObjectNode score = JSON.createObjectNode();
     score.put("probability", probability);
     score.put("prediction", probability > 0.5 ? 1.0 : 0.0);
+    return json(score);
+  }
+
+  private static FullHttpResponse json(ObjectNode body) {
     try {
       FullHttpResponse response =
           new DefaultFullHttpResponse(
               HttpVersion.HTTP_1_1,
               HttpResponseStatus.OK,
-              Unpooled.wrappedBuffer(JSON.writeValueAsBytes(score)));
+              Unpooled.wrappedBuffer(JSON.writeValueAsBytes(body)));
       response.headers().set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_JSON);
       return response;
     } catch (JsonProcessingException e) {

@@ -47,14 +47,7 @@ class OptionValidationTest {
 
   private static String failureOfReplies(Column... replyColumns) throws TimeoutException {
     int port = TestSpark.freePort();
-    StreamingQuery query =
-        TestSpark.requests(port)
-            .select(replyColumns)
-            .writeStream()
-            .format("sparkplug-http")
-            .option("checkpointLocation", TestSpark.checkpoint())
-            .start();
-    String message = failureOf(query);
+    String message = failureOf(TestQueries.serve(TestSpark.requests(port).select(replyColumns)));
     assertFalse(TestSpark.canConnect(port), "a query that failed at start left its port open");
     return message;
   }
@@ -164,13 +157,10 @@ class OptionValidationTest {
     int port = TestSpark.freePort();
     int elsewhere = TestSpark.freePort();
     StreamingQuery query =
-        TestSpark.requests(port)
-            .select(col("id"), col("body"))
-            .writeStream()
-            .format("sparkplug-http")
-            .option("port", elsewhere)
-            .option("checkpointLocation", TestSpark.checkpoint())
-            .start();
+        TestQueries.serve(
+            TestSpark.requests(port).select(col("id"), col("body")),
+            "port",
+            Integer.toString(elsewhere));
     String message = failureOf(query);
     assertTrue(
         message.contains("no sparkplug-http service") && message.contains("'port'"), message);
@@ -180,14 +170,12 @@ class OptionValidationTest {
   void sinkNamingItsOwnServiceStarts() throws Exception {
     int port = TestSpark.freePort();
     StreamingQuery query =
-        TestSpark.requests(port, "path", "/named")
-            .select(col("id"), col("body"))
-            .writeStream()
-            .format("sparkplug-http")
-            .option("port", port)
-            .option("path", "/named")
-            .option("checkpointLocation", TestSpark.checkpoint())
-            .start();
+        TestQueries.serve(
+            TestSpark.requests(port, "path", "/named").select(col("id"), col("body")),
+            "port",
+            Integer.toString(port),
+            "path",
+            "/named");
     try {
       TestSpark.awaitListening(port);
       assertEquals("hi", Http.post(port, "/named", "hi").body());

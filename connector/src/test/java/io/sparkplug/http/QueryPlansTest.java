@@ -27,12 +27,7 @@ class QueryPlansTest {
       new StructType().add("item", DataTypes.StringType).add("quantity", DataTypes.IntegerType);
 
   private static StreamingQuery serve(Dataset<Row> replies) throws TimeoutException {
-    return replies
-        .writeStream()
-        .format("sparkplug-http")
-        .option("contentType", "application/json")
-        .option("checkpointLocation", TestSpark.checkpoint())
-        .start();
+    return TestQueries.serve(replies, "contentType", "application/json");
   }
 
   @Test

@@ -32,36 +32,35 @@ class RequestReplyTest {
     // One service answers with the request row it saw, as JSON; another upper-cases the body and
     // sets status and headers.
     rows =
-        TestSpark.requests(port, "path", "/rows", "methods", "GET,POST,PUT")
-            .select(
-                col("id"),
-                to_json(
-                        struct(
-                            col("id"),
-                            col("method"),
-                            col("path"),
-                            col("query"),
-                            col("headers"),
-                            col("body").cast("string").as("body"),
-                            col("receivedAt")))
-                    .as("body"))
-            .writeStream()
-            .format("sparkplug-http")
-            .option("contentType", "application/json")
-            .option("checkpointLocation", TestSpark.checkpoint())
-            .start();
+        TestQueries.serve(
+            TestSpark.requests(port, "path", "/rows", "methods", "GET,POST,PUT")
+                .select(
+                    col("id"),
+                    to_json(
+                            struct(
+                                col("id"),
+                                col("method"),
+                                col("path"),
+                                col("query"),
+                                col("headers"),
+                                col("body").cast("string").as("body"),
+                                col("receivedAt")))
+                        .as("body")),
+            "contentType",
+            "application/json");
     upper =
-        TestSpark.requests(port, "path", "/upper")
-            .select(
-                col("id"),
-                upper(col("body").cast("string")).as("body"),
-                lit(201).as("status"),
-                map(lit("x-served-by"), lit("sparkplug"), lit("content-type"), lit("text/x-upper"))
-                    .as("headers"))
-            .writeStream()
-            .format("sparkplug-http")
-            .option("checkpointLocation", TestSpark.checkpoint())
-            .start();
+        TestQueries.serve(
+            TestSpark.requests(port, "path", "/upper")
+                .select(
+                    col("id"),
+                    upper(col("body").cast("string")).as("body"),
+                    lit(201).as("status"),
+                    map(
+                            lit("x-served-by"),
+                            lit("sparkplug"),
+                            lit("content-type"),
+                            lit("text/x-upper"))
+                        .as("headers")));
     TestSpark.awaitListening(port);
   }
 

@@ -33,11 +33,7 @@ class ServiceLifecycleTest {
 
   private static StreamingQuery serve(Dataset<Row> replies, String checkpoint)
       throws TimeoutException {
-    return replies
-        .writeStream()
-        .format("sparkplug-http")
-        .option("checkpointLocation", checkpoint)
-        .start();
+    return TestQueries.serve(replies, "checkpointLocation", checkpoint);
   }
 
   /** A query that reads every request and answers none. */
