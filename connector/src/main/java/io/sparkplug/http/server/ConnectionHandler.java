@@ -100,6 +100,10 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
       reject(400, "Bad Request: the request target must be a path", server.rejections().badRequest);
       return;
     }
+    if (AdminEndpoints.owns(path)) {
+      answerAdmin(request, path);
+      return;
+    }
     HttpService service = server.route(path);
     if (service == null) {
       reject(404, "Not Found", server.rejections().notFound);
@@ -167,6 +171,24 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
     service.admit(exchange, toRecord(service.idFor(sequence), request, bytes));
   }
 
+  /** Health and metrics: answered here, in order with the connection's other replies. */
+  private void answerAdmin(HttpRequest request, String path) {
+    Reply reply = AdminEndpoints.answer(server, request.method().name(), path);
+    if (reply == null) {
+      reject(404, "Not Found", server.rejections().notFound);
+      return;
+    }
+    guard.requestComplete();
+    boolean keepAlive = HttpUtil.isKeepAlive(request) && !reply.closeConnection();
+    if (!keepAlive) {
+      closing = true;
+    }
+    Exchange exchange = new Exchange(-1, null, this, keepAlive, request.protocolVersion());
+    exchange.claim();
+    owed.add(exchange);
+    exchange.respond(reply);
+  }
+
   private RequestRecord toRecord(String id, HttpRequest request, byte[] bytes) {
     String uri = request.uri();
     int query = uri.indexOf('?');
@@ -208,6 +230,9 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
   /** Queues an error reply after the responses already owed, then closes the connection. */
   private void rejectWith(Reply reply, LongAdder counter) {
     counter.increment();
+    if (LOG.isDebugEnabled()) {
+      LOG.debug("refused a request from {} with {}", ctx.channel().remoteAddress(), reply.status());
+    }
     guard.requestComplete();
     releaseRequest();
     closing = true;

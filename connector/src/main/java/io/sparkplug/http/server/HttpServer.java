@@ -141,6 +141,10 @@ final class HttpServer {
     return updated.isEmpty();
   }
 
+  HttpService[] services() {
+    return routes;
+  }
+
   synchronized boolean hasServiceAt(String path) {
     for (HttpService service : routes) {
       if (service.path().equals(path)) {

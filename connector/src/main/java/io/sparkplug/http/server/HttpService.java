@@ -5,12 +5,15 @@ import io.sparkplug.http.routing.Reply;
 import io.sparkplug.http.routing.ReplyRouter;
 import io.sparkplug.http.routing.ReplyTarget;
 import io.sparkplug.http.routing.RequestId;
+import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * One source's endpoint: a path on a (possibly shared) server, and the table of its requests that
@@ -18,6 +21,8 @@ import java.util.function.Consumer;
  * deadline, the client going away, or the service stopping.
  */
 public final class HttpService implements ReplyTarget {
+  private static final Logger LOG = LoggerFactory.getLogger(HttpService.class);
+
   private final String instance = RequestId.newInstance();
   private final ServiceOptions options;
   private final Consumer<RequestRecord> requests;
@@ -25,6 +30,7 @@ public final class HttpService implements ReplyTarget {
   private final AtomicInteger pendingCount = new AtomicInteger();
   private final AtomicLong nextSequence = new AtomicLong();
   private final ServiceCounters counters = new ServiceCounters();
+  private final LatencyHistogram latency = new LatencyHistogram();
   private final Object drained = new Object();
   private final String retryAfterSeconds;
   private volatile boolean accepting = true;
@@ -78,6 +84,20 @@ public final class HttpService implements ReplyTarget {
     return pendingCount.get();
   }
 
+  /** Time from admission to the query's reply, for the replies that were delivered. */
+  public LatencyHistogram latency() {
+    return latency;
+  }
+
+  /** What this service's server refused before any service saw it, by reason. */
+  public Map<String, Long> serverRejections() {
+    return server.rejections().snapshot();
+  }
+
+  boolean isAccepting() {
+    return accepting;
+  }
+
   long nextSequence() {
     return nextSequence.getAndIncrement();
   }
@@ -126,6 +146,7 @@ public final class HttpService implements ReplyTarget {
       counters.repliesDropped.increment();
       return Outcome.DROPPED;
     }
+    latency.record(System.nanoTime() - exchange.acceptedNanos);
     return Outcome.DELIVERED;
   }
 
@@ -144,6 +165,13 @@ public final class HttpService implements ReplyTarget {
     forget(exchange);
     counter.increment();
     exchange.respond(reply);
+    if (LOG.isDebugEnabled()) {
+      LOG.debug(
+          "request {} answered {} after {} us",
+          idFor(exchange.sequence),
+          reply.status(),
+          (System.nanoTime() - exchange.acceptedNanos) / 1000);
+    }
     return true;
   }
 

@@ -1,5 +1,7 @@
 package io.sparkplug.http.server;
 
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.concurrent.atomic.LongAdder;
 
 /** Requests a server refused before any service saw them, by reason. */
@@ -11,4 +13,17 @@ final class ServerRejections {
   final LongAdder notFound = new LongAdder();
   final LongAdder methodNotAllowed = new LongAdder();
   final LongAdder readTimeout = new LongAdder();
+
+  /** By reason, with names usable as metric labels. */
+  Map<String, Long> snapshot() {
+    Map<String, Long> values = new LinkedHashMap<>();
+    values.put("bad_request", badRequest.sum());
+    values.put("uri_too_long", uriTooLong.sum());
+    values.put("headers_too_large", headersTooLarge.sum());
+    values.put("body_too_large", bodyTooLarge.sum());
+    values.put("not_found", notFound.sum());
+    values.put("method_not_allowed", methodNotAllowed.sum());
+    values.put("read_timeout", readTimeout.sum());
+    return values;
+  }
 }

@@ -15,6 +15,18 @@ public final class ServiceCounters {
   final LongAdder clientGone = new LongAdder();
   final LongAdder repliesDropped = new LongAdder();
 
+  /** Admitted requests by how they ended, with names usable as metric labels. */
+  Map<String, Long> outcomes() {
+    Map<String, Long> values = new LinkedHashMap<>();
+    values.put("replied", replied.sum());
+    values.put("timed_out", timedOut.sum());
+    values.put("rejected_full", rejectedFull.sum());
+    values.put("rejected_stopping", rejectedStopping.sum());
+    values.put("failed", failed.sum());
+    values.put("client_gone", clientGone.sum());
+    return values;
+  }
+
   /** A snapshot with stable, chartable names. */
   public Map<String, Long> snapshot() {
     Map<String, Long> values = new LinkedHashMap<>();

@@ -1,10 +1,15 @@
 package io.sparkplug.http.sink;
 
+import io.sparkplug.http.metrics.RepliesDelivered;
+import io.sparkplug.http.metrics.RepliesDropped;
+import io.sparkplug.http.metrics.RepliesUnroutable;
+import io.sparkplug.http.metrics.TaskMetric;
 import io.sparkplug.http.routing.Reply;
 import io.sparkplug.http.routing.ReplyRouter;
 import org.apache.spark.sql.catalyst.InternalRow;
 import org.apache.spark.sql.catalyst.util.ArrayData;
 import org.apache.spark.sql.catalyst.util.MapData;
+import org.apache.spark.sql.connector.metric.CustomTaskMetric;
 import org.apache.spark.sql.connector.write.DataWriter;
 import org.apache.spark.sql.connector.write.WriterCommitMessage;
 import org.apache.spark.unsafe.types.UTF8String;
@@ -68,6 +73,15 @@ final class HttpDataWriter implements DataWriter<InternalRow> {
       out[i] = value == null ? null : value.toString();
     }
     return out;
+  }
+
+  @Override
+  public CustomTaskMetric[] currentMetricsValues() {
+    return new CustomTaskMetric[] {
+      new TaskMetric(RepliesDelivered.NAME, delivered),
+      new TaskMetric(RepliesDropped.NAME, dropped),
+      new TaskMetric(RepliesUnroutable.NAME, unroutable)
+    };
   }
 
   @Override

@@ -3,7 +3,7 @@ package io.sparkplug.http.sink;
 import io.sparkplug.http.config.ReplyOptions;
 import io.sparkplug.http.server.LocalServices;
 import org.apache.spark.sql.connector.write.LogicalWriteInfo;
-import org.apache.spark.sql.connector.write.streaming.StreamingWrite;
+import org.apache.spark.sql.connector.write.Write;
 import org.apache.spark.sql.internal.connector.SupportsStreamingUpdateAsAppend;
 
 /**
@@ -38,7 +38,7 @@ public final class HttpWriteBuilder implements SupportsStreamingUpdateAsAppend {
   }
 
   @Override
-  public StreamingWrite buildForStreaming() {
-    return new HttpStreamingWrite(schema, options);
+  public Write build() {
+    return new HttpWrite(schema, options);
   }
 }

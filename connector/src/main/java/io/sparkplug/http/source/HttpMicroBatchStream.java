@@ -117,7 +117,27 @@ final class HttpMicroBatchStream
     service.counters().snapshot().forEach((name, value) -> metrics.put(name, value.toString()));
     metrics.put("requestsPending", Integer.toString(service.pendingCount()));
     metrics.put("requestsNotYetPlanned", Long.toString(log.backlog()));
+    service
+        .serverRejections()
+        .forEach((reason, count) -> metrics.put("rejected" + camelCase(reason), count.toString()));
+    metrics.put("replyLatencyP50Ms", formatMillis(service.latency().quantileMillis(0.5)));
+    metrics.put("replyLatencyP99Ms", formatMillis(service.latency().quantileMillis(0.99)));
     return metrics;
+  }
+
+  /** {@code body_too_large} becomes {@code BodyTooLarge}. */
+  private static String camelCase(String snake) {
+    StringBuilder out = new StringBuilder();
+    for (String part : snake.split("_")) {
+      out.append(Character.toUpperCase(part.charAt(0))).append(part.substring(1));
+    }
+    return out.toString();
+  }
+
+  private static String formatMillis(double millis) {
+    return Double.isInfinite(millis)
+        ? "+Inf"
+        : String.format(java.util.Locale.ROOT, "%.3f", millis);
   }
 
   /**

@@ -5,12 +5,14 @@ import org.apache.spark.sql.catalyst.InternalRow;
 import org.apache.spark.sql.catalyst.expressions.GenericInternalRow;
 import org.apache.spark.sql.catalyst.util.ArrayBasedMapData;
 import org.apache.spark.sql.catalyst.util.GenericArrayData;
+import org.apache.spark.sql.connector.metric.CustomTaskMetric;
 import org.apache.spark.sql.connector.read.PartitionReader;
 import org.apache.spark.unsafe.types.UTF8String;
 
 /** Reads the request rows of one partition, in arrival order. */
 final class HttpPartitionReader implements PartitionReader<InternalRow> {
   private final RequestRecord[] records;
+  private final ReadCounts counts = new ReadCounts();
   private int next = -1;
 
   HttpPartitionReader(RequestRecord[] records) {
@@ -19,12 +21,21 @@ final class HttpPartitionReader implements PartitionReader<InternalRow> {
 
   @Override
   public boolean next() {
-    return ++next < records.length;
+    if (++next < records.length) {
+      counts.count(records[next]);
+      return true;
+    }
+    return false;
   }
 
   @Override
   public InternalRow get() {
     return toRow(records[next]);
+  }
+
+  @Override
+  public CustomTaskMetric[] currentMetricsValues() {
+    return counts.values();
   }
 
   static InternalRow toRow(RequestRecord record) {

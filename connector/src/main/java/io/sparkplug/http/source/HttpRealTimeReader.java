@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.util.concurrent.TimeUnit;
 import org.apache.spark.sql.catalyst.InternalRow;
+import org.apache.spark.sql.connector.metric.CustomTaskMetric;
 import org.apache.spark.sql.connector.read.streaming.PartitionOffset;
 import org.apache.spark.sql.connector.read.streaming.SupportsRealTimeRead;
 
@@ -18,6 +19,7 @@ final class HttpRealTimeReader implements SupportsRealTimeRead<InternalRow> {
   private static final RecordStatus NO_RECORD = RecordStatus.newStatusWithoutArrivalTime(false);
 
   private final RequestLog log;
+  private final ReadCounts counts = new ReadCounts();
   private long offset;
   private InternalRow current;
 
@@ -44,6 +46,7 @@ final class HttpRealTimeReader implements SupportsRealTimeRead<InternalRow> {
       return NO_RECORD;
     }
     offset = taken.offset();
+    counts.count(taken.record());
     current = HttpPartitionReader.toRow(taken.record());
     return RecordStatus.newStatusWithArrivalTimeMs(taken.record().receivedAtMicros() / 1000);
   }
@@ -57,6 +60,11 @@ final class HttpRealTimeReader implements SupportsRealTimeRead<InternalRow> {
   @Override
   public InternalRow get() {
     return current;
+  }
+
+  @Override
+  public CustomTaskMetric[] currentMetricsValues() {
+    return counts.values();
   }
 
   @Override

@@ -1,7 +1,10 @@
 package io.sparkplug.http.source;
 
 import io.sparkplug.http.config.ServiceOptions;
+import io.sparkplug.http.metrics.RequestBodyBytes;
+import io.sparkplug.http.metrics.RequestsRead;
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.connector.metric.CustomMetric;
 import org.apache.spark.sql.connector.read.Scan;
 import org.apache.spark.sql.connector.read.ScanBuilder;
 import org.apache.spark.sql.connector.read.streaming.MicroBatchStream;
@@ -23,6 +26,11 @@ public final class HttpScan implements ScanBuilder, Scan {
   @Override
   public StructType readSchema() {
     return RequestSchema.SCHEMA;
+  }
+
+  @Override
+  public CustomMetric[] supportedCustomMetrics() {
+    return new CustomMetric[] {new RequestsRead(), new RequestBodyBytes()};
   }
 
   @Override
