@@ -77,6 +77,10 @@ class OptionValidationTest {
     "numPartitions, 0",
     "methods, 'G3T,POST'",
     "path, no-leading-slash",
+    "maxConnections, 0",
+    "maxPipelinedRequests, 0",
+    "tlsCertFile, /no/such/cert.pem",
+    "tlsClientCaFile, /no/such/ca.pem",
   })
   void invalidSourceOptionIsNamed(String option, String value) throws Exception {
     String[] options =
@@ -85,6 +89,22 @@ class OptionValidationTest {
             : new String[] {"port", Integer.toString(TestSpark.freePort()), option, value};
     String message = failureOfSource(options);
     assertTrue(message.contains("'" + option + "'"), message);
+  }
+
+  @Test
+  void blankTokenIsRefusedWithoutEchoingIt() throws Exception {
+    String message =
+        failureOfSource("port", Integer.toString(TestSpark.freePort()), "authToken", "a b");
+    assertTrue(message.contains("'authToken'") && !message.contains("a b"), message);
+  }
+
+  @Test
+  void certificateWithoutKeyIsRefused() throws Exception {
+    java.nio.file.Path cert = java.nio.file.Files.createTempFile("cert", ".pem");
+    String message =
+        failureOfSource(
+            "port", Integer.toString(TestSpark.freePort()), "tlsCertFile", cert.toString());
+    assertTrue(message.contains("'tlsCertFile' and 'tlsKeyFile' go together"), message);
   }
 
   @Test

@@ -93,6 +93,19 @@ final class OptionReader {
     return bytes;
   }
 
+  /** A path to a file this process can read, or null when unset. */
+  String readableFile(String key) {
+    String value = raw(key);
+    if (value == null) {
+      return null;
+    }
+    java.nio.file.Path file = java.nio.file.Path.of(value.trim());
+    if (!java.nio.file.Files.isRegularFile(file) || !java.nio.file.Files.isReadable(file)) {
+      throw invalid(key, value, "must name a readable file");
+    }
+    return file.toString();
+  }
+
   String lowerCaseChoice(String key, String defaultValue, String... allowed) {
     String value = string(key, defaultValue).toLowerCase(Locale.ROOT);
     for (String choice : allowed) {

@@ -80,6 +80,31 @@ public final class ServiceOptions implements Serializable {
   /** Partitions per micro-batch. Default: Spark's default parallelism. */
   public static final String NUM_PARTITIONS_CONFIG = "numPartitions";
 
+  /** Open connections per server; further connections are closed at once. */
+  public static final String MAX_CONNECTIONS_CONFIG = "maxConnections";
+
+  public static final int MAX_CONNECTIONS_DEFAULT = 10_000;
+
+  /** Requests one connection may have awaiting replies; the server stops reading beyond it. */
+  public static final String MAX_PIPELINED_CONFIG = "maxPipelinedRequests";
+
+  public static final int MAX_PIPELINED_DEFAULT = 32;
+
+  /** Bearer token clients must send ({@code Authorization: Bearer ...}). Default: none. */
+  public static final String AUTH_TOKEN_CONFIG = "authToken";
+
+  /** PEM certificate chain: serve HTTPS. Needs {@link #TLS_KEY_FILE_CONFIG}. */
+  public static final String TLS_CERT_FILE_CONFIG = "tlsCertFile";
+
+  /** PEM private key (PKCS#8) of {@link #TLS_CERT_FILE_CONFIG}. */
+  public static final String TLS_KEY_FILE_CONFIG = "tlsKeyFile";
+
+  /** Password of an encrypted {@link #TLS_KEY_FILE_CONFIG}. Default: none. */
+  public static final String TLS_KEY_PASSWORD_CONFIG = "tlsKeyPassword";
+
+  /** PEM CA certificates: clients must present a certificate they sign (mutual TLS). */
+  public static final String TLS_CLIENT_CA_FILE_CONFIG = "tlsClientCaFile";
+
   private final int port;
   private final String host;
   private final String path;
@@ -94,6 +119,13 @@ public final class ServiceOptions implements Serializable {
   private final long idleTimeoutMs;
   private final long drainTimeoutMs;
   private final int numPartitions;
+  private final int maxConnections;
+  private final int maxPipelinedRequests;
+  private final String authToken;
+  private final String tlsCertFile;
+  private final String tlsKeyFile;
+  private final String tlsKeyPassword;
+  private final String tlsClientCaFile;
 
   private ServiceOptions(OptionReader in) {
     port = in.requiredIntInRange(PORT_CONFIG, 1, 65_535);
@@ -121,6 +153,27 @@ public final class ServiceOptions implements Serializable {
     idleTimeoutMs = in.positiveMillis(IDLE_TIMEOUT_CONFIG, IDLE_TIMEOUT_DEFAULT);
     drainTimeoutMs = in.positiveMillis(DRAIN_TIMEOUT_CONFIG, DRAIN_TIMEOUT_DEFAULT);
     numPartitions = in.intInRange(NUM_PARTITIONS_CONFIG, 0, 1, 10_000);
+    maxConnections = in.intInRange(MAX_CONNECTIONS_CONFIG, MAX_CONNECTIONS_DEFAULT, 1, 1_000_000);
+    maxPipelinedRequests = in.intInRange(MAX_PIPELINED_CONFIG, MAX_PIPELINED_DEFAULT, 1, 10_000);
+    String token = in.raw(AUTH_TOKEN_CONFIG);
+    if (token != null && (token.isBlank() || !token.chars().allMatch(c -> c > 0x20 && c < 0x7f))) {
+      // The value is a secret: the message names the option only.
+      throw new IllegalArgumentException(
+          "sparkplug-http: option 'authToken' must be visible ASCII without spaces");
+    }
+    authToken = token;
+    tlsCertFile = in.readableFile(TLS_CERT_FILE_CONFIG);
+    tlsKeyFile = in.readableFile(TLS_KEY_FILE_CONFIG);
+    tlsKeyPassword = in.raw(TLS_KEY_PASSWORD_CONFIG);
+    tlsClientCaFile = in.readableFile(TLS_CLIENT_CA_FILE_CONFIG);
+    if ((tlsCertFile == null) != (tlsKeyFile == null)) {
+      throw new IllegalArgumentException(
+          "sparkplug-http: options 'tlsCertFile' and 'tlsKeyFile' go together; set both or neither");
+    }
+    if (tlsClientCaFile != null && tlsCertFile == null) {
+      throw new IllegalArgumentException(
+          "sparkplug-http: option 'tlsClientCaFile' needs 'tlsCertFile' and 'tlsKeyFile'");
+    }
   }
 
   /** Validates the options of a source; throws {@link IllegalArgumentException} naming the key. */
@@ -217,6 +270,41 @@ public final class ServiceOptions implements Serializable {
 
   public long drainTimeoutMs() {
     return drainTimeoutMs;
+  }
+
+  public int maxConnections() {
+    return maxConnections;
+  }
+
+  public int maxPipelinedRequests() {
+    return maxPipelinedRequests;
+  }
+
+  /** The bearer token clients must send, or null when the service is open. */
+  public String authToken() {
+    return authToken;
+  }
+
+  public String tlsCertFile() {
+    return tlsCertFile;
+  }
+
+  public String tlsKeyFile() {
+    return tlsKeyFile;
+  }
+
+  public String tlsKeyPassword() {
+    return tlsKeyPassword;
+  }
+
+  public String tlsClientCaFile() {
+    return tlsClientCaFile;
+  }
+
+  @Override
+  public String toString() {
+    // Never prints the token or the key password.
+    return "sparkplug-http service on port " + port + " path " + path;
   }
 
   /** The partition count the user set, or 0 to follow Spark's default parallelism. */

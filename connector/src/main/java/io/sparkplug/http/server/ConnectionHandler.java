@@ -43,6 +43,10 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
 
   private final HttpServer server;
   private final ArrayDeque<Exchange> owed = new ArrayDeque<>();
+
+  /** Decoded messages held back while {@code maxPipelinedRequests} replies are owed. */
+  private final ArrayDeque<Object> parked = new ArrayDeque<>();
+
   private final AtomicBoolean flushQueued = new AtomicBoolean();
   private final Runnable flushTask = this::flushOwed;
   private ChannelHandlerContext ctx;
@@ -68,6 +72,19 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
 
   @Override
   public void channelRead(ChannelHandlerContext ctx, Object msg) {
+    if (!closing
+        && (!parked.isEmpty()
+            || (msg instanceof HttpRequest
+                && owed.size() >= server.settings().maxPipelinedRequests()))) {
+      // Enough requests of this connection await replies: hold this one, and read no more.
+      parked.add(msg);
+      ctx.channel().config().setAutoRead(false);
+      return;
+    }
+    handle(msg);
+  }
+
+  private void handle(Object msg) {
     try {
       if (closing) {
         return;
@@ -100,6 +117,20 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
       reject(400, "Bad Request: the request target must be a path", server.rejections().badRequest);
       return;
     }
+    HttpHeaders headers = request.headers();
+    if (headers.contains(HttpHeaderNames.TRANSFER_ENCODING)
+        && (headers.contains(HttpHeaderNames.CONTENT_LENGTH)
+            || !headers
+                .get(HttpHeaderNames.TRANSFER_ENCODING)
+                .trim()
+                .equalsIgnoreCase("chunked"))) {
+      // Two framings for one body is how requests get smuggled past proxies: refuse it.
+      reject(
+          400,
+          "Bad Request: Transfer-Encoding must be chunked alone, without Content-Length",
+          server.rejections().badRequest);
+      return;
+    }
     if (AdminEndpoints.owns(path)) {
       answerAdmin(request, path);
       return;
@@ -107,6 +138,12 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
     HttpService service = server.route(path);
     if (service == null) {
       reject(404, "Not Found", server.rejections().notFound);
+      return;
+    }
+    String token = service.options().authToken();
+    if (token != null
+        && !BearerTokens.matches(request.headers().get(HttpHeaderNames.AUTHORIZATION), token)) {
+      rejectUnauthorized();
       return;
     }
     if (!service.options().methods().contains(request.method().name())) {
@@ -173,6 +210,11 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
 
   /** Health and metrics: answered here, in order with the connection's other replies. */
   private void answerAdmin(HttpRequest request, String path) {
+    if (path.equals(AdminEndpoints.METRICS)
+        && !server.metricsAuthorized(request.headers().get(HttpHeaderNames.AUTHORIZATION))) {
+      rejectUnauthorized();
+      return;
+    }
     Reply reply = AdminEndpoints.answer(server, request.method().name(), path);
     if (reply == null) {
       reject(404, "Not Found", server.rejections().notFound);
@@ -221,6 +263,13 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
     } else {
       reject(400, "Bad Request", server.rejections().badRequest);
     }
+  }
+
+  private void rejectUnauthorized() {
+    rejectWith(
+        Reply.error(401, "Unauthorized", true)
+            .withHeader("WWW-Authenticate", "Bearer realm=\"sparkplug-http\""),
+        server.rejections().unauthorized);
   }
 
   private void reject(int status, String message, LongAdder counter) {
@@ -279,6 +328,7 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
     }
     if (wrote) {
       ctx.flush();
+      resumeParked();
     }
     if (closing && owed.isEmpty() && head == null && ctx.channel().isActive()) {
       ctx.close();
@@ -328,6 +378,28 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
     return response;
   }
 
+  /** Replays held-back messages while the pipelining limit allows, then reads again. */
+  private void resumeParked() {
+    Object next;
+    while (!closing && (next = parked.peek()) != null) {
+      if (next instanceof HttpRequest && owed.size() >= server.settings().maxPipelinedRequests()) {
+        return;
+      }
+      parked.poll();
+      handle(next);
+    }
+    if (parked.isEmpty() && !closing && !ctx.channel().config().isAutoRead()) {
+      ctx.channel().config().setAutoRead(true);
+    }
+  }
+
+  private void releaseParked() {
+    Object msg;
+    while ((msg = parked.poll()) != null) {
+      ReferenceCountUtil.release(msg);
+    }
+  }
+
   /** The connection is going away: requests still owed a reply will never get it. */
   private void abandonOwed() {
     for (Exchange exchange : owed) {
@@ -363,6 +435,7 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
   @Override
   public void channelInactive(ChannelHandlerContext ctx) {
     closing = true;
+    releaseParked();
     releaseRequest();
     abandonOwed();
     ctx.fireChannelInactive();

@@ -11,6 +11,7 @@ import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.ssl.SslContext;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import java.net.BindException;
@@ -18,6 +19,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -30,11 +32,14 @@ final class HttpServer {
   private final ChannelGroup connections =
       new DefaultChannelGroup("sparkplug-connections", GlobalEventExecutor.INSTANCE);
   private final ServerRejections rejections = new ServerRejections();
+  private final AtomicInteger openConnections = new AtomicInteger();
+  private final SslContext tls;
   private volatile HttpService[] routes = new HttpService[0];
   private Channel listener;
 
   private HttpServer(ServerSettings settings) {
     this.settings = settings;
+    this.tls = settings.tls() ? TlsContexts.server(settings) : null;
   }
 
   static HttpServer bind(ServerSettings settings) {
@@ -81,6 +86,13 @@ final class HttpServer {
 
   /** The pipeline of one client connection, in the order bytes flow through it. */
   private void initConnection(SocketChannel channel) {
+    if (openConnections.incrementAndGet() > settings.maxConnections()) {
+      openConnections.decrementAndGet();
+      rejections.tooManyConnections.increment();
+      channel.close();
+      return;
+    }
+    channel.closeFuture().addListener(f -> openConnections.decrementAndGet());
     connections.add(channel);
     HttpDecoderConfig decoder =
         new HttpDecoderConfig()
@@ -88,6 +100,9 @@ final class HttpServer {
             .setMaxHeaderSize(settings.maxHeaderBytes())
             .setMaxChunkSize(MAX_CHUNK_SIZE);
     ChannelPipeline pipeline = channel.pipeline();
+    if (tls != null) {
+      pipeline.addLast("tls", tls.newHandler(channel.alloc()));
+    }
     pipeline.addLast("slow-request-guard", new SlowRequestGuard(settings.readTimeoutMs()));
     pipeline.addLast("http-codec", new HttpServerCodec(decoder));
     pipeline.addLast(
@@ -143,6 +158,21 @@ final class HttpServer {
 
   HttpService[] services() {
     return routes;
+  }
+
+  /** True unless some service of this server requires a token and the request carries none. */
+  boolean metricsAuthorized(String authorization) {
+    boolean required = false;
+    for (HttpService service : routes) {
+      String token = service.options().authToken();
+      if (token != null) {
+        required = true;
+        if (BearerTokens.matches(authorization, token)) {
+          return true;
+        }
+      }
+    }
+    return !required;
   }
 
   synchronized boolean hasServiceAt(String path) {

@@ -13,6 +13,8 @@ final class ServerRejections {
   final LongAdder notFound = new LongAdder();
   final LongAdder methodNotAllowed = new LongAdder();
   final LongAdder readTimeout = new LongAdder();
+  final LongAdder unauthorized = new LongAdder();
+  final LongAdder tooManyConnections = new LongAdder();
 
   /** By reason, with names usable as metric labels. */
   Map<String, Long> snapshot() {
@@ -24,6 +26,8 @@ final class ServerRejections {
     values.put("not_found", notFound.sum());
     values.put("method_not_allowed", methodNotAllowed.sum());
     values.put("read_timeout", readTimeout.sum());
+    values.put("unauthorized", unauthorized.sum());
+    values.put("too_many_connections", tooManyConnections.sum());
     return values;
   }
 }

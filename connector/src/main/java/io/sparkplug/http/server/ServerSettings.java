@@ -1,6 +1,7 @@
 package io.sparkplug.http.server;
 
 import io.sparkplug.http.config.ServiceOptions;
+import java.util.Objects;
 
 /**
  * The settings that belong to a listening socket rather than to one service: every service that
@@ -12,7 +13,13 @@ record ServerSettings(
     int maxInitialLineLength,
     int maxHeaderBytes,
     long readTimeoutMs,
-    long idleTimeoutMs) {
+    long idleTimeoutMs,
+    int maxConnections,
+    int maxPipelinedRequests,
+    String tlsCertFile,
+    String tlsKeyFile,
+    String tlsKeyPassword,
+    String tlsClientCaFile) {
 
   static ServerSettings of(ServiceOptions options, String host) {
     return new ServerSettings(
@@ -21,7 +28,17 @@ record ServerSettings(
         options.maxInitialLineLength(),
         options.maxHeaderBytes(),
         options.readTimeoutMs(),
-        options.idleTimeoutMs());
+        options.idleTimeoutMs(),
+        options.maxConnections(),
+        options.maxPipelinedRequests(),
+        options.tlsCertFile(),
+        options.tlsKeyFile(),
+        options.tlsKeyPassword(),
+        options.tlsClientCaFile());
+  }
+
+  boolean tls() {
+    return tlsCertFile != null;
   }
 
   /** The first option on which two services of one port disagree, or null. */
@@ -41,6 +58,26 @@ record ServerSettings(
     if (idleTimeoutMs != other.idleTimeoutMs) {
       return ServiceOptions.IDLE_TIMEOUT_CONFIG;
     }
+    if (maxConnections != other.maxConnections) {
+      return ServiceOptions.MAX_CONNECTIONS_CONFIG;
+    }
+    if (maxPipelinedRequests != other.maxPipelinedRequests) {
+      return ServiceOptions.MAX_PIPELINED_CONFIG;
+    }
+    if (!Objects.equals(tlsCertFile, other.tlsCertFile)
+        || !Objects.equals(tlsKeyFile, other.tlsKeyFile)
+        || !Objects.equals(tlsKeyPassword, other.tlsKeyPassword)) {
+      return ServiceOptions.TLS_CERT_FILE_CONFIG;
+    }
+    if (!Objects.equals(tlsClientCaFile, other.tlsClientCaFile)) {
+      return ServiceOptions.TLS_CLIENT_CA_FILE_CONFIG;
+    }
     return null;
+  }
+
+  @Override
+  public String toString() {
+    // A record would print the key password.
+    return "port " + port + (tls() ? " (TLS)" : "");
   }
 }

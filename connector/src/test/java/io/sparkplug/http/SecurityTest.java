@@ -1,0 +1,344 @@
+package io.sparkplug.http;
+
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.lit;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.sparkplug.http.Http.Raw;
+import io.sparkplug.http.Http.RawResponse;
+import java.io.FileInputStream;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.KeyStore;
+import java.time.Duration;
+import java.util.Base64;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import javax.net.ssl.KeyManagerFactory;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.TrustManagerFactory;
+import org.apache.spark.sql.streaming.StreamingQuery;
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/** TLS, client authentication, connection limits and request-smuggling attempts. */
+@Timeout(120)
+class SecurityTest {
+  private static final String TOKEN = "s3cr3t-t0ken-for-tests";
+  private static final char[] STORE_PASSWORD = "changeit".toCharArray();
+  private static Path keyStore;
+  private static Path certPem;
+  private static Path keyPem;
+
+  /** A self-signed certificate for localhost, made with the JDK's keytool, exported as PEM. */
+  @BeforeAll
+  static void certificate() throws Exception {
+    Path dir = TestSpark.tempDir();
+    keyStore = dir.resolve("server.p12");
+    Process keytool =
+        new ProcessBuilder(
+                Path.of(System.getProperty("java.home"), "bin", "keytool").toString(),
+                "-genkeypair",
+                "-alias",
+                "server",
+                "-keyalg",
+                "RSA",
+                "-keysize",
+                "2048",
+                "-validity",
+                "2",
+                "-dname",
+                "CN=localhost",
+                "-ext",
+                "SAN=dns:localhost,ip:127.0.0.1",
+                "-storetype",
+                "PKCS12",
+                "-keystore",
+                keyStore.toString(),
+                "-storepass",
+                new String(STORE_PASSWORD))
+            .redirectErrorStream(true)
+            .start();
+    assertTrue(keytool.waitFor(60, TimeUnit.SECONDS), "keytool did not finish");
+    assertEquals(0, keytool.exitValue(), new String(keytool.getInputStream().readAllBytes()));
+    KeyStore store = loadKeyStore();
+    certPem = dir.resolve("cert.pem");
+    keyPem = dir.resolve("key.pem");
+    Files.writeString(certPem, pem("CERTIFICATE", store.getCertificate("server").getEncoded()));
+    Files.writeString(
+        keyPem, pem("PRIVATE KEY", store.getKey("server", STORE_PASSWORD).getEncoded()));
+  }
+
+  private static KeyStore loadKeyStore() throws Exception {
+    KeyStore store = KeyStore.getInstance("PKCS12");
+    try (FileInputStream in = new FileInputStream(keyStore.toFile())) {
+      store.load(in, STORE_PASSWORD);
+    }
+    return store;
+  }
+
+  private static String pem(String type, byte[] der) {
+    return "-----BEGIN "
+        + type
+        + "-----\n"
+        + Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII)).encodeToString(der)
+        + "\n-----END "
+        + type
+        + "-----\n";
+  }
+
+  private static HttpClient tlsClient(boolean presentCertificate) throws Exception {
+    KeyStore store = loadKeyStore();
+    TrustManagerFactory trust =
+        TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+    trust.init(store);
+    SSLContext context = SSLContext.getInstance("TLS");
+    KeyManagerFactory keys = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+    keys.init(store, STORE_PASSWORD);
+    context.init(presentCertificate ? keys.getKeyManagers() : null, trust.getTrustManagers(), null);
+    return HttpClient.newBuilder()
+        .sslContext(context)
+        .version(HttpClient.Version.HTTP_1_1)
+        .connectTimeout(Duration.ofSeconds(5))
+        .build();
+  }
+
+  private static HttpResponse<String> post(HttpClient client, String url, String body)
+      throws Exception {
+    return client.send(
+        HttpRequest.newBuilder(java.net.URI.create(url))
+            .timeout(Duration.ofSeconds(30))
+            .POST(HttpRequest.BodyPublishers.ofString(body))
+            .build(),
+        HttpResponse.BodyHandlers.ofString());
+  }
+
+  @Test
+  void servesHttpsFromPemFiles() throws Exception {
+    int port = TestSpark.freePort();
+    StreamingQuery echo =
+        TestQueries.echo(
+            TestSpark.requests(
+                port, "tlsCertFile", certPem.toString(), "tlsKeyFile", keyPem.toString()));
+    try {
+      TestSpark.awaitListening(port);
+      HttpResponse<String> response =
+          post(tlsClient(false), "https://localhost:" + port + "/", "over tls");
+      assertEquals(200, response.statusCode());
+      assertEquals("over tls", response.body());
+      assertThrows(Exception.class, () -> Http.post(port, "/", "in clear"));
+    } finally {
+      echo.stop();
+    }
+  }
+
+  @Test
+  void mutualTlsRefusesClientsWithoutACertificate() throws Exception {
+    int port = TestSpark.freePort();
+    StreamingQuery echo =
+        TestQueries.echo(
+            TestSpark.requests(
+                port,
+                "tlsCertFile",
+                certPem.toString(),
+                "tlsKeyFile",
+                keyPem.toString(),
+                "tlsClientCaFile",
+                certPem.toString()));
+    try {
+      TestSpark.awaitListening(port);
+      String url = "https://localhost:" + port + "/";
+      assertEquals("with cert", post(tlsClient(true), url, "with cert").body());
+      assertThrows(Exception.class, () -> post(tlsClient(false), url, "without"));
+    } finally {
+      echo.stop();
+    }
+  }
+
+  @Test
+  void bearerTokenIsRequiredAndNeverShown() throws Exception {
+    int port = TestSpark.freePort();
+    StreamingQuery echo = TestQueries.echo(TestSpark.requests(port, "authToken", TOKEN));
+    try {
+      TestSpark.awaitListening(port);
+      HttpResponse<String> missing = Http.post(port, "/", "no token");
+      assertEquals(401, missing.statusCode());
+      assertEquals(
+          "Bearer realm=\"sparkplug-http\"",
+          missing.headers().firstValue("www-authenticate").orElse(""));
+      HttpRequest.Builder request =
+          HttpRequest.newBuilder(Http.uri(port, "/"))
+              .POST(HttpRequest.BodyPublishers.ofString("x"));
+      assertEquals(
+          401,
+          Http.send(request.copy().header("Authorization", "Bearer wrong").build()).statusCode());
+      HttpResponse<String> allowed =
+          Http.send(request.copy().header("Authorization", "Bearer " + TOKEN).build());
+      assertEquals(200, allowed.statusCode());
+      assertEquals(401, Http.get(port, "/-/metrics").statusCode());
+      assertEquals(
+          200,
+          Http.send(
+                  HttpRequest.newBuilder(Http.uri(port, "/-/metrics"))
+                      .header("Authorization", "Bearer " + TOKEN)
+                      .build())
+              .statusCode());
+      assertEquals(200, Http.get(port, "/-/health").statusCode());
+
+      Awaitility.await()
+          .atMost(Duration.ofSeconds(30))
+          .until(() -> ServiceLifecycleTest.metric(echo, "requestsReplied") >= 1);
+      assertFalse(echo.lastProgress().json().contains(TOKEN), "the token is in query progress");
+      assertFalse(explained(echo).contains(TOKEN), "the token is in the query plan");
+      assertFalse(
+          Files.readString(Path.of("target", "test.log")).contains(TOKEN), "the token is logged");
+    } finally {
+      echo.stop();
+    }
+  }
+
+  @Test
+  void connectionsBeyondTheLimitAreClosed() throws Exception {
+    int port = TestSpark.freePort();
+    StreamingQuery echo = TestQueries.echo(TestSpark.requests(port, "maxConnections", "2"));
+    TestSpark.awaitListening(port);
+    // The readiness probe's connection is released asynchronously: retry until two are held.
+    try (Raw first = servedConnection(port);
+        Raw second = servedConnection(port);
+        Raw third = new Raw(port)) {
+      assertTrue(third.closedByServer(Duration.ofSeconds(10)), "a third connection was kept");
+      assertEquals(200, first.write("GET / HTTP/1.1\r\nHost: x\r\n\r\n").read().status());
+    } finally {
+      echo.stop();
+    }
+  }
+
+  /** A connection on which the server answered a request, retried for up to 30 s. */
+  private static Raw servedConnection(int port) {
+    long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+    while (true) {
+      Raw raw = new Raw(port);
+      try {
+        if (raw.write("GET / HTTP/1.1\r\nHost: x\r\n\r\n").read().status() == 200) {
+          return raw;
+        }
+      } catch (java.io.UncheckedIOException e) {
+        // closed at once: the limit was still reached; try again
+      }
+      raw.close();
+      if (System.nanoTime() > deadline) {
+        throw new AssertionError("no connection was served within 30 s");
+      }
+      Thread.onSpinWait();
+    }
+  }
+
+  @Test
+  void pipelinedRequestsBeyondTheLimitWaitTheirTurn() throws Exception {
+    int port = TestSpark.freePort();
+    StreamingQuery silent =
+        TestQueries.serve(
+            TestSpark.requests(port, "maxPipelinedRequests", "2", "path", "/silent")
+                .select(col("id"), col("body"))
+                .filter(lit(false)));
+    StreamingQuery echo =
+        TestQueries.echo(TestSpark.requests(port, "maxPipelinedRequests", "2", "path", "/echo"));
+    try (Raw raw = new Raw(awaitListening(port))) {
+      StringBuilder pipeline = new StringBuilder();
+      for (int i = 0; i < 6; i++) {
+        pipeline.append("GET /silent HTTP/1.1\r\nHost: x\r\n\r\n");
+      }
+      raw.write(pipeline.toString());
+      Awaitility.await()
+          .atMost(Duration.ofSeconds(30))
+          .until(() -> ServiceLifecycleTest.metric(silent, "requestsAccepted") == 2);
+      Awaitility.await()
+          .during(Duration.ofMillis(500))
+          .atMost(Duration.ofSeconds(5))
+          .until(() -> ServiceLifecycleTest.metric(silent, "requestsAccepted") == 2);
+
+      try (Raw ordered = new Raw(port)) {
+        StringBuilder many = new StringBuilder();
+        for (int i = 0; i < 20; i++) {
+          many.append("POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\n")
+              .append(String.format("%02d", i));
+        }
+        List<RawResponse> responses = ordered.write(many.toString()).read(20);
+        for (int i = 0; i < 20; i++) {
+          assertEquals(String.format("%02d", i), responses.get(i).body());
+        }
+      }
+    } finally {
+      silent.stop();
+      echo.stop();
+    }
+  }
+
+  @Test
+  void smugglingAttemptsAreRefusedBeforeTheQuery() throws Exception {
+    int port = TestSpark.freePort();
+    StreamingQuery echo = TestQueries.echo(TestSpark.requests(port));
+    List<String> attempts =
+        List.of(
+            "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\nTransfer-Encoding: chunked\r\n\r\n"
+                + "0\r\n\r\nGET /smuggled HTTP/1.1\r\nHost: x\r\n\r\n",
+            "POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip, chunked\r\n\r\n0\r\n\r\n",
+            "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\nContent-Length: 30\r\n\r\nabc");
+    try {
+      TestSpark.awaitListening(port);
+      for (String attempt : attempts) {
+        try (Raw raw = new Raw(port)) {
+          RawResponse response = raw.write(attempt).read();
+          assertEquals(400, response.status(), attempt);
+          assertEquals("close", response.header("connection"), attempt);
+          assertTrue(raw.closedByServer(Duration.ofSeconds(10)), attempt);
+        }
+      }
+      assertEquals("after", Http.post(port, "/", "after").body());
+      Awaitility.await()
+          .atMost(Duration.ofSeconds(30))
+          .until(() -> ServiceLifecycleTest.metric(echo, "requestsAccepted") == 1);
+    } finally {
+      echo.stop();
+    }
+  }
+
+  /** What {@code explain(true)} prints. */
+  private static String explained(StreamingQuery query) {
+    java.io.PrintStream original = System.out;
+    java.io.ByteArrayOutputStream captured = new java.io.ByteArrayOutputStream();
+    // Spark prints through Scala's Console, which follows System.out only when told to.
+    try (java.io.PrintStream capture =
+        new java.io.PrintStream(captured, true, StandardCharsets.UTF_8)) {
+      System.setOut(capture);
+      scala.Console.withOut(
+          capture,
+          new scala.runtime.AbstractFunction0<Object>() {
+            @Override
+            public Object apply() {
+              query.explain(true);
+              return null;
+            }
+          });
+    } finally {
+      System.setOut(original);
+    }
+    String text = captured.toString(StandardCharsets.UTF_8);
+    assertTrue(text.contains("sparkplug-http"), text);
+    return text;
+  }
+
+  private static int awaitListening(int port) {
+    TestSpark.awaitListening(port);
+    return port;
+  }
+}
