@@ -292,7 +292,9 @@ class SecurityTest {
             "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\nTransfer-Encoding: chunked\r\n\r\n"
                 + "0\r\n\r\nGET /smuggled HTTP/1.1\r\nHost: x\r\n\r\n",
             "POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip, chunked\r\n\r\n0\r\n\r\n",
-            "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\nContent-Length: 30\r\n\r\nabc");
+            "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\nContent-Length: 30\r\n\r\nabc",
+            // Bare LF line ends: RFC 9112 allows rejecting them, and Netty does.
+            "GET / HTTP/1.1\nHost: x\n\n");
     try {
       TestSpark.awaitListening(port);
       for (String attempt : attempts) {
@@ -335,6 +337,29 @@ class SecurityTest {
     String text = captured.toString(StandardCharsets.UTF_8);
     assertTrue(text.contains("sparkplug-http"), text);
     return text;
+  }
+
+  @Test
+  void foldedHeaderIsUnfoldedIntoOneRequest() throws Exception {
+    // RFC 9112 lets a server replace obs-fold with a space instead of rejecting it; Netty does.
+    // What matters is that the request reaches the query once, with one header value.
+    int port = TestSpark.freePort();
+    StreamingQuery headers =
+        TestQueries.serve(
+            TestSpark.requests(port)
+                .select(col("id"), col("headers").getItem("x-folded").as("body")));
+    try (Raw folded = new Raw(awaitListening(port))) {
+      RawResponse response =
+          folded.write("GET / HTTP/1.1\r\nHost: x\r\nX-Folded: a\r\n b\r\n\r\n").read();
+      assertEquals(200, response.status());
+      assertEquals("a b", response.body());
+      Awaitility.await()
+          .atMost(Duration.ofSeconds(30))
+          .until(() -> ServiceLifecycleTest.metric(headers, "requestsReplied") == 1);
+      assertEquals(1, ServiceLifecycleTest.metric(headers, "requestsAccepted"));
+    } finally {
+      headers.stop();
+    }
   }
 
   private static int awaitListening(int port) {
