@@ -22,6 +22,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class HttpService implements ReplyTarget {
   private static final Logger LOG = LoggerFactory.getLogger(HttpService.class);
+  private static final long SUMMARY_INTERVAL_SECONDS = 60;
 
   private final String instance = RequestId.newInstance();
   private final ServiceOptions options;
@@ -35,6 +36,7 @@ public final class HttpService implements ReplyTarget {
   private final String retryAfterSeconds;
   private volatile boolean accepting = true;
   private HttpServer server;
+  private long lastSummarizedAccepted;
 
   private HttpService(ServiceOptions options, Consumer<RequestRecord> requests) {
     this.options = options;
@@ -56,6 +58,7 @@ public final class HttpService implements ReplyTarget {
     HttpService service = new HttpService(options, requests);
     service.server = ServerRegistry.register(ServerSettings.of(options, host), service);
     ReplyRouter.register(service.instance, service);
+    service.scheduleSummary();
     return service;
   }
 
@@ -183,6 +186,31 @@ public final class HttpService implements ReplyTarget {
         }
       }
     }
+  }
+
+  /** One INFO line a minute while requests arrive: counters and latency, no per-request noise. */
+  private void scheduleSummary() {
+    NettyResources.timer()
+        .newTimeout(
+            t -> {
+              if (!accepting) {
+                return;
+              }
+              long accepted = counters.accepted.sum();
+              if (accepted != lastSummarizedAccepted) {
+                lastSummarizedAccepted = accepted;
+                LOG.info(
+                    "{}: {}, pending {}, reply latency p50 {} ms, p99 {} ms",
+                    this,
+                    counters.snapshot(),
+                    pendingCount(),
+                    latency.quantileMillis(0.5),
+                    latency.quantileMillis(0.99));
+              }
+              scheduleSummary();
+            },
+            SUMMARY_INTERVAL_SECONDS,
+            TimeUnit.SECONDS);
   }
 
   /** New requests for this service get 503 from now on; pending ones keep waiting. */
