@@ -164,6 +164,8 @@ public final class SparkPlugServer {
             .option("path", "/hold")
             .option("maxPendingRequests", 200_000)
             .option("requestTimeout", "10min")
+            // PendingClient pipelines 100 requests on each connection.
+            .option("maxPipelinedRequests", 100)
             .load();
     return serve(held.select(col("id"), col("body")).filter(lit(false)), "hold");
   }

@@ -424,7 +424,8 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
         ctx.close();
       }
     } else if (event == SlowRequestGuard.READ_TIMED_OUT) {
-      if (!closing) {
+      // Requests held back by maxPipelinedRequests were read in full: the wait is ours.
+      if (!closing && parked.isEmpty()) {
         reject(408, "Request Timeout", server.rejections().readTimeout);
       }
     } else {
