@@ -1,5 +1,6 @@
 package io.sparkplug.http;
 
+import static org.apache.spark.sql.functions.col;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -166,6 +167,29 @@ class HttpProtocolTest {
       RawResponse response = raw.write("DELETE /echo HTTP/1.1\r\nHost: x\r\n\r\n").read();
       assertEquals("GET, POST", response.header("allow"));
       assertRejected(response, 405, raw);
+    }
+  }
+
+  @Test
+  void headRequestGetsHeadersWithoutBody() throws Exception {
+    int headPort = TestSpark.freePort();
+    StreamingQuery methodEcho =
+        TestQueries.serve(
+            TestSpark.requests(headPort, "methods", "GET,HEAD")
+                .select(col("id"), col("method").as("body")));
+    try {
+      TestSpark.awaitListening(headPort);
+      var response =
+          Http.send(
+              java.net.http.HttpRequest.newBuilder(Http.uri(headPort, "/"))
+                  .method("HEAD", java.net.http.HttpRequest.BodyPublishers.noBody())
+                  .build());
+      assertEquals(200, response.statusCode());
+      assertEquals("4", response.headers().firstValue("content-length").orElse(""));
+      assertEquals("", response.body());
+      assertEquals("GET", Http.get(headPort, "/").body());
+    } finally {
+      methodEcho.stop();
     }
   }
 

@@ -12,6 +12,7 @@ import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
@@ -200,7 +201,14 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
 
     boolean keepAlive = HttpUtil.isKeepAlive(request);
     long sequence = service.nextSequence();
-    Exchange exchange = new Exchange(sequence, service, this, keepAlive, request.protocolVersion());
+    Exchange exchange =
+        new Exchange(
+            sequence,
+            service,
+            this,
+            keepAlive,
+            request.protocolVersion(),
+            request.method().equals(HttpMethod.HEAD));
     owed.add(exchange);
     if (!keepAlive) {
       closing = true;
@@ -225,7 +233,14 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
     if (!keepAlive) {
       closing = true;
     }
-    Exchange exchange = new Exchange(-1, null, this, keepAlive, request.protocolVersion());
+    Exchange exchange =
+        new Exchange(
+            -1,
+            null,
+            this,
+            keepAlive,
+            request.protocolVersion(),
+            request.method().equals(HttpMethod.HEAD));
     exchange.claim();
     owed.add(exchange);
     exchange.respond(reply);
@@ -285,7 +300,7 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
     guard.requestComplete();
     releaseRequest();
     closing = true;
-    Exchange exchange = new Exchange(-1, null, this, false, HttpVersion.HTTP_1_1);
+    Exchange exchange = new Exchange(-1, null, this, false, HttpVersion.HTTP_1_1, false);
     exchange.claim();
     owed.add(exchange);
     exchange.respond(reply);
@@ -348,6 +363,9 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
     }
     HttpHeaders headers = response.headers();
     headers.setInt(HttpHeaderNames.CONTENT_LENGTH, response.content().readableBytes());
+    if (exchange.head) {
+      response.content().clear();
+    }
     if (close) {
       headers.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
     } else if (exchange.version.equals(HttpVersion.HTTP_1_0)) {

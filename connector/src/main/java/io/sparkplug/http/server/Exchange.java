@@ -22,6 +22,10 @@ final class Exchange {
   final ConnectionHandler connection;
   final boolean keepAlive;
   final HttpVersion version;
+
+  /** A HEAD request: its response carries the headers of a GET and no body. */
+  final boolean head;
+
   final long acceptedNanos;
 
   private volatile int done;
@@ -33,12 +37,14 @@ final class Exchange {
       HttpService service,
       ConnectionHandler connection,
       boolean keepAlive,
-      HttpVersion version) {
+      HttpVersion version,
+      boolean head) {
     this.sequence = sequence;
     this.service = service;
     this.connection = connection;
     this.keepAlive = keepAlive;
     this.version = version;
+    this.head = head;
     this.acceptedNanos = System.nanoTime();
   }
 

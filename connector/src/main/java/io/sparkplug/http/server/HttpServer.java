@@ -5,12 +5,13 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.ChannelPipeline;
+import io.netty.channel.CombinedChannelDuplexHandler;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.handler.codec.http.HttpDecoderConfig;
-import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.codec.http.HttpResponseEncoder;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.concurrent.GlobalEventExecutor;
@@ -98,13 +99,19 @@ final class HttpServer {
         new HttpDecoderConfig()
             .setMaxInitialLineLength(settings.maxInitialLineLength())
             .setMaxHeaderSize(settings.maxHeaderBytes())
-            .setMaxChunkSize(MAX_CHUNK_SIZE);
+            .setMaxChunkSize(MAX_CHUNK_SIZE)
+            // Only CRLF ends a line: Netty's default for bare LF differs between the 4.2 releases
+            // that Spark 4.1 and 4.2 ship, and a lone LF is a request-smuggling vector.
+            .setStrictLineParsing(true);
     ChannelPipeline pipeline = channel.pipeline();
     if (tls != null) {
       pipeline.addLast("tls", tls.newHandler(channel.alloc()));
     }
     pipeline.addLast("slow-request-guard", new SlowRequestGuard(settings.readTimeoutMs()));
-    pipeline.addLast("http-codec", new HttpServerCodec(decoder));
+    pipeline.addLast(
+        "http-codec",
+        new CombinedChannelDuplexHandler<>(
+            new StrictRequestDecoder(decoder), new HttpResponseEncoder()));
     pipeline.addLast(
         "idle", new IdleStateHandler(settings.idleTimeoutMs(), 0, 0, TimeUnit.MILLISECONDS));
     pipeline.addLast("exchange", new ConnectionHandler(this));
