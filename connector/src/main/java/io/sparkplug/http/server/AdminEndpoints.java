@@ -66,84 +66,75 @@ final class AdminEndpoints {
     String port = Integer.toString(server.port());
     HttpService[] services = server.services();
 
-    text.append("# HELP sparkplug_requests_total Requests admitted to a service, by outcome.\n");
-    text.append("# TYPE sparkplug_requests_total counter\n");
+    family(
+        text, "sparkplug_requests_total", "counter", "Requests admitted to a service, by outcome.");
     for (HttpService service : services) {
       for (Map.Entry<String, Long> counter : service.counters().outcomes().entrySet()) {
-        text.append("sparkplug_requests_total{")
-            .append(labels(port, service.path()))
-            .append(",outcome=\"")
-            .append(counter.getKey())
-            .append("\"} ")
-            .append(counter.getValue())
-            .append('\n');
+        String labels = labels(port, service.path()) + ",outcome=\"" + counter.getKey() + "\"";
+        sample(text, "sparkplug_requests_total", labels, counter.getValue());
       }
     }
-    text.append("# HELP sparkplug_replies_dropped_total Late or duplicate replies dropped.\n");
-    text.append("# TYPE sparkplug_replies_dropped_total counter\n");
+    family(
+        text, "sparkplug_replies_dropped_total", "counter", "Late or duplicate replies dropped.");
     for (HttpService service : services) {
-      text.append("sparkplug_replies_dropped_total{")
-          .append(labels(port, service.path()))
-          .append("} ")
-          .append(service.counters().repliesDropped.sum())
-          .append('\n');
+      sample(
+          text,
+          "sparkplug_replies_dropped_total",
+          labels(port, service.path()),
+          service.counters().repliesDropped.sum());
     }
-    text.append("# HELP sparkplug_requests_pending Requests admitted and not yet answered.\n");
-    text.append("# TYPE sparkplug_requests_pending gauge\n");
+    family(text, "sparkplug_requests_pending", "gauge", "Requests admitted and not yet answered.");
     for (HttpService service : services) {
-      text.append("sparkplug_requests_pending{")
-          .append(labels(port, service.path()))
-          .append("} ")
-          .append(service.pendingCount())
-          .append('\n');
+      sample(
+          text, "sparkplug_requests_pending", labels(port, service.path()), service.pendingCount());
     }
-    text.append("# HELP sparkplug_requests_rejected_total Requests refused before any service.\n");
-    text.append("# TYPE sparkplug_requests_rejected_total counter\n");
+    family(
+        text,
+        "sparkplug_requests_rejected_total",
+        "counter",
+        "Requests refused before any service.");
     for (Map.Entry<String, Long> counter : server.rejections().snapshot().entrySet()) {
-      text.append("sparkplug_requests_rejected_total{port=\"")
-          .append(port)
-          .append("\",reason=\"")
-          .append(counter.getKey())
-          .append("\"} ")
-          .append(counter.getValue())
-          .append('\n');
+      String labels = "port=\"" + port + "\",reason=\"" + counter.getKey() + "\"";
+      sample(text, "sparkplug_requests_rejected_total", labels, counter.getValue());
     }
-    text.append(
-        "# HELP sparkplug_reply_latency_seconds Time from admission to the query's reply.\n");
-    text.append("# TYPE sparkplug_reply_latency_seconds histogram\n");
+    family(
+        text,
+        "sparkplug_reply_latency_seconds",
+        "histogram",
+        "Time from admission to the query's reply.");
     for (HttpService service : services) {
       String labels = labels(port, service.path());
       long[] counts = service.latency().counts();
       long cumulative = 0;
       for (int i = 0; i < LatencyHistogram.BOUNDS_SECONDS.length; i++) {
         cumulative += counts[i];
-        text.append("sparkplug_reply_latency_seconds_bucket{")
-            .append(labels)
-            .append(",le=\"")
-            .append(String.format(Locale.ROOT, "%s", LatencyHistogram.BOUNDS_SECONDS[i]))
-            .append("\"} ")
-            .append(cumulative)
-            .append('\n');
+        String le = String.format(Locale.ROOT, "%s", LatencyHistogram.BOUNDS_SECONDS[i]);
+        sample(
+            text,
+            "sparkplug_reply_latency_seconds_bucket",
+            labels + ",le=\"" + le + "\"",
+            cumulative);
       }
       cumulative += counts[counts.length - 1];
-      text.append("sparkplug_reply_latency_seconds_bucket{")
-          .append(labels)
-          .append(",le=\"+Inf\"} ")
-          .append(cumulative)
-          .append('\n');
-      text.append("sparkplug_reply_latency_seconds_sum{")
-          .append(labels)
-          .append("} ")
-          .append(String.format(Locale.ROOT, "%.6f", service.latency().sumSeconds()))
-          .append('\n');
-      text.append("sparkplug_reply_latency_seconds_count{")
-          .append(labels)
-          .append("} ")
-          .append(cumulative)
-          .append('\n');
+      sample(text, "sparkplug_reply_latency_seconds_bucket", labels + ",le=\"+Inf\"", cumulative);
+      sample(
+          text,
+          "sparkplug_reply_latency_seconds_sum",
+          labels,
+          String.format(Locale.ROOT, "%.6f", service.latency().sumSeconds()));
+      sample(text, "sparkplug_reply_latency_seconds_count", labels, cumulative);
     }
     return new Reply(
         200, null, null, text.toString().getBytes(StandardCharsets.UTF_8), PROMETHEUS_TEXT, false);
+  }
+
+  private static void family(StringBuilder text, String name, String type, String help) {
+    text.append("# HELP ").append(name).append(' ').append(help).append('\n');
+    text.append("# TYPE ").append(name).append(' ').append(type).append('\n');
+  }
+
+  private static void sample(StringBuilder text, String name, String labels, Object value) {
+    text.append(name).append('{').append(labels).append("} ").append(value).append('\n');
   }
 
   private static String labels(String port, String path) {
