@@ -52,7 +52,7 @@ class ObservabilityTest {
 
       Awaitility.await()
           .atMost(Duration.ofSeconds(30))
-          .until(() -> ServiceLifecycleTest.metric(echo, "requestsReplied") == 3);
+          .until(() -> TestQueries.metric(echo, "requestsReplied") == 3);
       var metrics = echo.lastProgress().sources()[0].metrics();
       assertTrue(Double.parseDouble(metrics.get("replyLatencyP50Ms")) > 0, metrics.toString());
       assertTrue(metrics.containsKey("replyLatencyP99Ms"), metrics.toString());
@@ -143,7 +143,7 @@ class ObservabilityTest {
       waiting.write("GET / HTTP/1.1\r\nHost: x\r\n\r\n");
       Awaitility.await()
           .atMost(Duration.ofSeconds(30))
-          .until(() -> ServiceLifecycleTest.metric(silent, "requestsAccepted") == 1);
+          .until(() -> TestQueries.metric(silent, "requestsAccepted") == 1);
       CompletableFuture<Void> stopping =
           CompletableFuture.runAsync(
               () -> {

@@ -196,7 +196,7 @@ class SecurityTest {
 
       Awaitility.await()
           .atMost(Duration.ofSeconds(30))
-          .until(() -> ServiceLifecycleTest.metric(echo, "requestsReplied") >= 1);
+          .until(() -> TestQueries.metric(echo, "requestsReplied") >= 1);
       assertFalse(echo.lastProgress().json().contains(TOKEN), "the token is in query progress");
       assertFalse(explained(echo).contains(TOKEN), "the token is in the query plan");
       assertFalse(
@@ -260,11 +260,11 @@ class SecurityTest {
       raw.write(pipeline.toString());
       Awaitility.await()
           .atMost(Duration.ofSeconds(30))
-          .until(() -> ServiceLifecycleTest.metric(silent, "requestsAccepted") == 2);
+          .until(() -> TestQueries.metric(silent, "requestsAccepted") == 2);
       Awaitility.await()
           .during(Duration.ofMillis(500))
           .atMost(Duration.ofSeconds(5))
-          .until(() -> ServiceLifecycleTest.metric(silent, "requestsAccepted") == 2);
+          .until(() -> TestQueries.metric(silent, "requestsAccepted") == 2);
 
       try (Raw ordered = new Raw(port)) {
         StringBuilder many = new StringBuilder();
@@ -308,7 +308,7 @@ class SecurityTest {
       assertEquals("after", Http.post(port, "/", "after").body());
       Awaitility.await()
           .atMost(Duration.ofSeconds(30))
-          .until(() -> ServiceLifecycleTest.metric(echo, "requestsAccepted") == 1);
+          .until(() -> TestQueries.metric(echo, "requestsAccepted") == 1);
     } finally {
       echo.stop();
     }
@@ -355,8 +355,8 @@ class SecurityTest {
       assertEquals("a b", response.body());
       Awaitility.await()
           .atMost(Duration.ofSeconds(30))
-          .until(() -> ServiceLifecycleTest.metric(headers, "requestsReplied") == 1);
-      assertEquals(1, ServiceLifecycleTest.metric(headers, "requestsAccepted"));
+          .until(() -> TestQueries.metric(headers, "requestsReplied") == 1);
+      assertEquals(1, TestQueries.metric(headers, "requestsAccepted"));
     } finally {
       headers.stop();
     }

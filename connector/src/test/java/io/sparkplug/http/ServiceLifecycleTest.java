@@ -43,22 +43,6 @@ class ServiceLifecycleTest {
         TestSpark.checkpoint());
   }
 
-  static long metric(StreamingQuery query, String name) {
-    StreamingQueryProgress progress = query.lastProgress();
-    if (progress == null || progress.sources().length == 0) {
-      return -1;
-    }
-    String value = progress.sources()[0].metrics().get(name);
-    return value == null ? -1 : Long.parseLong(value);
-  }
-
-  private static void awaitMetric(StreamingQuery query, String name, long atLeast) {
-    Awaitility.await()
-        .atMost(Duration.ofSeconds(60))
-        .pollInterval(Duration.ofMillis(50))
-        .until(() -> metric(query, name) >= atLeast);
-  }
-
   @Test
   void requestWithoutReplyGets504AfterTheRequestTimeout() throws Exception {
     int port = TestSpark.freePort();
@@ -84,7 +68,7 @@ class ServiceLifecycleTest {
         Raw third = new Raw(port)) {
       first.write("GET / HTTP/1.1\r\nHost: x\r\n\r\n");
       second.write("GET / HTTP/1.1\r\nHost: x\r\n\r\n");
-      awaitMetric(query, "requestsAccepted", 2);
+      TestQueries.awaitMetric(query, "requestsAccepted", 2);
       RawResponse rejected = third.write("GET / HTTP/1.1\r\nHost: x\r\n\r\n").read();
       assertEquals(503, rejected.status());
       assertNotNull(rejected.header("retry-after"));
@@ -122,10 +106,11 @@ class ServiceLifecycleTest {
           .pollInterval(Duration.ofMillis(100))
           .until(
               () ->
-                  metric(silent, "requestsPending") == 0
-                      && metric(silent, "requestsClientGone") == metric(silent, "requestsAccepted")
-                      && metric(silent, "requestsAccepted") > 0);
-      assertTrue(metric(silent, "requestsAccepted") <= clients);
+                  TestQueries.metric(silent, "requestsPending") == 0
+                      && TestQueries.metric(silent, "requestsClientGone")
+                          == TestQueries.metric(silent, "requestsAccepted")
+                      && TestQueries.metric(silent, "requestsAccepted") > 0);
+      assertTrue(TestQueries.metric(silent, "requestsAccepted") <= clients);
       assertEquals("after", Http.post(port, "/echo", "after").body());
     } finally {
       silent.stop();
@@ -186,8 +171,8 @@ class ServiceLifecycleTest {
         // Exactly one response each: nothing else arrives on the connection.
         assertFalse(raw.closedByServer(Duration.ofMillis(500)));
       }
-      awaitMetric(query, "repliesDropped", 2);
-      assertEquals(2, metric(query, "requestsReplied"));
+      TestQueries.awaitMetric(query, "repliesDropped", 2);
+      assertEquals(2, TestQueries.metric(query, "requestsReplied"));
     } finally {
       query.stop();
     }
@@ -212,8 +197,8 @@ class ServiceLifecycleTest {
     try {
       TestSpark.awaitListening(port);
       assertEquals(504, Http.get(port, "/").statusCode());
-      awaitMetric(query, "repliesDropped", 1);
-      assertEquals(1, metric(query, "requestsTimedOut"));
+      TestQueries.awaitMetric(query, "repliesDropped", 1);
+      assertEquals(1, TestQueries.metric(query, "requestsTimedOut"));
     } finally {
       query.stop();
     }

@@ -73,10 +73,6 @@ final class Exchange {
     connection.replyReady();
   }
 
-  boolean isDone() {
-    return done != 0;
-  }
-
   /** The response to write, or null while the reply is still owed. */
   Reply reply() {
     return reply;
