@@ -45,12 +45,23 @@ public final class TestSpark {
     return reader.load();
   }
 
+  /**
+   * A free port below Linux's ephemeral range (32768 and up), so that no outgoing connection can
+   * hold it and a probe of a closed port cannot connect to itself (TCP simultaneous open).
+   */
   public static int freePort() {
-    try (ServerSocket socket = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-      return socket.getLocalPort();
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
+    java.util.concurrent.ThreadLocalRandom random =
+        java.util.concurrent.ThreadLocalRandom.current();
+    for (int attempt = 0; attempt < 200; attempt++) {
+      int candidate = 20_000 + random.nextInt(12_000);
+      try (ServerSocket socket = new ServerSocket()) {
+        socket.bind(new InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), candidate), 1);
+        return candidate;
+      } catch (IOException taken) {
+        // try another
+      }
     }
+    throw new IllegalStateException("no free port found in 20000-31999 after 200 attempts");
   }
 
   public static String checkpoint() {
@@ -80,7 +91,8 @@ public final class TestSpark {
   public static boolean canConnect(int port) {
     try (Socket socket = new Socket()) {
       socket.connect(new InetSocketAddress("127.0.0.1", port), 500);
-      return true;
+      // A socket that connected to itself proves nothing is listening.
+      return socket.getLocalPort() != port;
     } catch (IOException e) {
       return false;
     }
