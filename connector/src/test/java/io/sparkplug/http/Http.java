@@ -51,6 +51,17 @@ public final class Http {
     }
   }
 
+  /** A POST that does not wait: for many requests in flight at once. */
+  public static java.util.concurrent.CompletableFuture<HttpResponse<String>> postAsync(
+      int port, String path, String body) {
+    return CLIENT.sendAsync(
+        HttpRequest.newBuilder(uri(port, path))
+            .timeout(Duration.ofSeconds(60))
+            .POST(HttpRequest.BodyPublishers.ofString(body))
+            .build(),
+        HttpResponse.BodyHandlers.ofString());
+  }
+
   public static URI uri(int port, String path) {
     return URI.create("http://127.0.0.1:" + port + path);
   }

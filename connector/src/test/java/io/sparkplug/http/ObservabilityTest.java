@@ -143,7 +143,10 @@ class ObservabilityTest {
       waiting.write("GET / HTTP/1.1\r\nHost: x\r\n\r\n");
       Awaitility.await()
           .atMost(Duration.ofSeconds(30))
-          .until(() -> TestQueries.metric(silent, "requestsAccepted") == 1);
+          .until(
+              () ->
+                  TestQueries.metric(silent, "requestsAccepted") == 1
+                      && TestQueries.metric(silent, "requestsNotYetPlanned") == 0);
       CompletableFuture<Void> stopping =
           CompletableFuture.runAsync(
               () -> {

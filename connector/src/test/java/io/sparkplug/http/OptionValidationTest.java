@@ -108,10 +108,28 @@ class OptionValidationTest {
   }
 
   @Test
-  void executorModeIsRefusedUntilItExists() throws Exception {
-    String message =
-        failureOfSource("port", Integer.toString(TestSpark.freePort()), "mode", "executor");
-    assertTrue(message.contains("'mode'") && message.contains("not available"), message);
+  void portRangeIsOnlyForExecutorMode() throws Exception {
+    String message = failureOfSource("port", "21000-21005");
+    assertTrue(message.contains("'port'") && message.contains("only for mode 'executor'"), message);
+  }
+
+  @Test
+  void backwardsPortRangeIsNamed() throws Exception {
+    String message = failureOfSource("port", "21005-21000", "mode", "executor");
+    assertTrue(message.contains("'port'") && message.contains("low to high"), message);
+  }
+
+  @Test
+  void controlPortTakenIsNamed() throws Exception {
+    try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      String message =
+          failureOfSource(
+              "port",
+              Integer.toString(TestSpark.freePort()),
+              "controlPort",
+              Integer.toString(taken.getLocalPort()));
+      assertTrue(message.contains("'controlPort'") && message.contains("in use"), message);
+    }
   }
 
   @Test

@@ -47,6 +47,20 @@ final class OptionReader {
     return (int) parsed;
   }
 
+  /** One port of a range such as {@code 9090-9099}; the message quotes the whole value. */
+  static int portNumber(String key, String whole, String part) {
+    try {
+      int value = Integer.parseInt(part.trim());
+      if (value >= 1 && value <= 65_535) {
+        return value;
+      }
+    } catch (NumberFormatException e) {
+      // reported below
+    }
+    throw invalid(
+        key, whole, "must be a port (1-65535) or, in mode 'executor', a range such as 9090-9099");
+  }
+
   int requiredIntInRange(String key, int min, int max) {
     if (raw(key) == null) {
       throw new IllegalArgumentException(

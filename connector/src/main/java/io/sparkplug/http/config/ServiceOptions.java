@@ -14,7 +14,10 @@ import java.util.Set;
 public final class ServiceOptions implements Serializable {
   private static final long serialVersionUID = 1L;
 
-  /** TCP port to listen on. Required, 1-65535. */
+  /**
+   * TCP port to listen on. Required, 1-65535. In mode {@code executor} also a range {@code
+   * first-last}: each executor takes the first free port of it (executors that share a host).
+   */
   public static final String PORT_CONFIG = "port";
 
   /** Address to bind. Default: loopback for a {@code local} master, all interfaces otherwise. */
@@ -77,6 +80,12 @@ public final class ServiceOptions implements Serializable {
 
   public static final String DRAIN_TIMEOUT_DEFAULT = "5s";
 
+  /**
+   * Port of the driver's internal endpoint: the directory of servers ({@code GET /-/servers}) and,
+   * for executors, registrations and forwarded replies. Default 0: any free port (logged).
+   */
+  public static final String CONTROL_PORT_CONFIG = "controlPort";
+
   /** Partitions per micro-batch. Default: Spark's default parallelism. */
   public static final String NUM_PARTITIONS_CONFIG = "numPartitions";
 
@@ -106,6 +115,8 @@ public final class ServiceOptions implements Serializable {
   public static final String TLS_CLIENT_CA_FILE_CONFIG = "tlsClientCaFile";
 
   private final int port;
+  private final int lastPort;
+  private final int controlPort;
   private final String host;
   private final String path;
   private final String mode;
@@ -128,15 +139,26 @@ public final class ServiceOptions implements Serializable {
   private final String tlsClientCaFile;
 
   private ServiceOptions(OptionReader in) {
-    port = in.requiredIntInRange(PORT_CONFIG, 1, 65_535);
+    mode = in.lowerCaseChoice(MODE_CONFIG, MODE_DEFAULT, MODE_DEFAULT, MODE_EXECUTOR);
+    String rawPort = in.raw(PORT_CONFIG);
+    int dash = rawPort == null ? -1 : rawPort.indexOf('-', 1);
+    if (dash > 0) {
+      if (!MODE_EXECUTOR.equals(mode)) {
+        throw OptionReader.invalid(
+            PORT_CONFIG, rawPort, "a port range is only for mode 'executor'; give one port");
+      }
+      port = OptionReader.portNumber(PORT_CONFIG, rawPort, rawPort.substring(0, dash));
+      lastPort = OptionReader.portNumber(PORT_CONFIG, rawPort, rawPort.substring(dash + 1));
+      if (lastPort < port) {
+        throw OptionReader.invalid(PORT_CONFIG, rawPort, "the range must run from low to high");
+      }
+    } else {
+      port = in.requiredIntInRange(PORT_CONFIG, 1, 65_535);
+      lastPort = port;
+    }
+    controlPort = in.intInRange(CONTROL_PORT_CONFIG, 0, 0, 65_535);
     host = in.string(HOST_CONFIG, null);
     path = normalizePath(in.string(PATH_CONFIG, PATH_DEFAULT));
-    mode = in.lowerCaseChoice(MODE_CONFIG, MODE_DEFAULT, MODE_DEFAULT, MODE_EXECUTOR);
-    if (MODE_EXECUTOR.equals(mode)) {
-      throw new IllegalArgumentException(
-          "sparkplug-http: option 'mode' = 'executor' (a server in every executor) is not"
-              + " available in this version; use mode 'driver'");
-    }
     methods = parseMethods(in.string(METHODS_CONFIG, METHODS_DEFAULT));
     requestTimeoutMs = in.positiveMillis(REQUEST_TIMEOUT_CONFIG, REQUEST_TIMEOUT_DEFAULT);
     maxPendingRequests = in.intInRange(MAX_PENDING_CONFIG, MAX_PENDING_DEFAULT, 1, 10_000_000);
@@ -212,8 +234,23 @@ public final class ServiceOptions implements Serializable {
     return Set.copyOf(parsed);
   }
 
+  /** The port, or the first port of the range. */
   public int port() {
     return port;
+  }
+
+  /** The last port of the range; equal to {@link #port()} for a single port. */
+  public int lastPort() {
+    return lastPort;
+  }
+
+  /** The driver's internal endpoint port; 0 for any free port. */
+  public int controlPort() {
+    return controlPort;
+  }
+
+  public boolean executorMode() {
+    return MODE_EXECUTOR.equals(mode);
   }
 
   /** The bind address the user set, or null to let the mode choose. */
@@ -304,7 +341,10 @@ public final class ServiceOptions implements Serializable {
   @Override
   public String toString() {
     // Never prints the token or the key password.
-    return "sparkplug-http service on port " + port + " path " + path;
+    return "sparkplug-http service on port "
+        + (lastPort == port ? Integer.toString(port) : port + "-" + lastPort)
+        + " path "
+        + path;
   }
 
   /** The partition count the user set, or 0 to follow Spark's default parallelism. */

@@ -40,12 +40,14 @@ final class AdminEndpoints {
     HttpService[] services = server.services();
     for (int i = 0; i < services.length; i++) {
       HttpService service = services[i];
-      serving &= service.isAccepting();
+      serving &= service.isHealthy();
       json.append(i == 0 ? "" : ",")
           .append("{\"path\":\"")
           .append(service.path().replace("\\", "\\\\").replace("\"", "\\\""))
           .append("\",\"accepting\":")
           .append(service.isAccepting())
+          .append(",\"healthy\":")
+          .append(service.isHealthy())
           .append(",\"pending\":")
           .append(service.pendingCount())
           .append('}');

@@ -11,6 +11,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -35,6 +36,7 @@ public final class HttpService implements ReplyTarget {
   private final Object drained = new Object();
   private final String retryAfterSeconds;
   private volatile boolean accepting = true;
+  private volatile BooleanSupplier healthCheck = () -> true;
   private HttpServer server;
   private long lastSummarizedAccepted;
 
@@ -55,8 +57,14 @@ public final class HttpService implements ReplyTarget {
    */
   public static HttpService start(
       ServiceOptions options, String host, Consumer<RequestRecord> requests) {
+    return start(options, host, options.port(), requests);
+  }
+
+  /** As {@link #start(ServiceOptions, String, Consumer)}, on {@code port} (one of a range). */
+  public static HttpService start(
+      ServiceOptions options, String host, int port, Consumer<RequestRecord> requests) {
     HttpService service = new HttpService(options, requests);
-    service.server = ServerRegistry.register(ServerSettings.of(options, host), service);
+    service.server = ServerRegistry.register(ServerSettings.of(options, host, port), service);
     ReplyRouter.register(service.instance, service);
     service.scheduleSummary();
     return service;
@@ -99,6 +107,19 @@ public final class HttpService implements ReplyTarget {
 
   boolean isAccepting() {
     return accepting;
+  }
+
+  /**
+   * Whether a load balancer should send this service traffic: it accepts requests and, for an
+   * executor's server, the driver is in touch and its requests are being read.
+   */
+  boolean isHealthy() {
+    return accepting && healthCheck.getAsBoolean();
+  }
+
+  /** Adds a condition to {@link #isHealthy()}. */
+  public void healthCheck(BooleanSupplier check) {
+    this.healthCheck = check;
   }
 
   long nextSequence() {
@@ -269,6 +290,6 @@ public final class HttpService implements ReplyTarget {
 
   @Override
   public String toString() {
-    return "sparkplug-http service " + instance + " on port " + options.port() + options.path();
+    return "sparkplug-http service " + instance + " on port " + port() + options.path();
   }
 }

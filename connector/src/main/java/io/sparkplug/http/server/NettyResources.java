@@ -13,14 +13,14 @@ import java.util.concurrent.TimeUnit;
  * timer for request deadlines. Daemon threads, created on first use and kept for the JVM's life so
  * that queries which stop and start again do not pay for new threads.
  */
-final class NettyResources {
+public final class NettyResources {
   private static EventLoopGroup acceptors;
   private static EventLoopGroup workers;
   private static Timer timer;
 
   private NettyResources() {}
 
-  static synchronized EventLoopGroup acceptors() {
+  public static synchronized EventLoopGroup acceptors() {
     if (acceptors == null) {
       acceptors =
           new MultiThreadIoEventLoopGroup(
@@ -29,7 +29,7 @@ final class NettyResources {
     return acceptors;
   }
 
-  static synchronized EventLoopGroup workers() {
+  public static synchronized EventLoopGroup workers() {
     if (workers == null) {
       int threads = Math.max(2, Runtime.getRuntime().availableProcessors());
       workers =
@@ -40,7 +40,7 @@ final class NettyResources {
   }
 
   /** A coarse timer (10 ms ticks) that holds hundreds of thousands of deadlines cheaply. */
-  static synchronized Timer timer() {
+  public static synchronized Timer timer() {
     if (timer == null) {
       timer =
           new HashedWheelTimer(

@@ -21,10 +21,10 @@ record ServerSettings(
     String tlsKeyPassword,
     String tlsClientCaFile) {
 
-  static ServerSettings of(ServiceOptions options, String host) {
+  static ServerSettings of(ServiceOptions options, String host, int port) {
     return new ServerSettings(
         host,
-        options.port(),
+        port,
         options.maxInitialLineLength(),
         options.maxHeaderBytes(),
         options.readTimeoutMs(),

@@ -28,6 +28,11 @@ public final class ServiceCounters {
   }
 
   /** A snapshot with stable, chartable names. */
+  /** Requests admitted so far. */
+  public long acceptedCount() {
+    return accepted.sum();
+  }
+
   public Map<String, Long> snapshot() {
     Map<String, Long> values = new LinkedHashMap<>();
     values.put("requestsAccepted", accepted.sum());

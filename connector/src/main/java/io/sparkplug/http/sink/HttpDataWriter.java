@@ -1,11 +1,24 @@
 package io.sparkplug.http.sink;
 
+import io.sparkplug.http.cluster.ReplyForwarder;
+import io.sparkplug.http.cluster.Route;
+import io.sparkplug.http.cluster.Routes;
 import io.sparkplug.http.metrics.RepliesDelivered;
 import io.sparkplug.http.metrics.RepliesDropped;
 import io.sparkplug.http.metrics.RepliesUnroutable;
 import io.sparkplug.http.metrics.TaskMetric;
 import io.sparkplug.http.routing.Reply;
 import io.sparkplug.http.routing.ReplyRouter;
+import io.sparkplug.http.routing.ReplyTarget.Outcome;
+import io.sparkplug.http.routing.RequestId;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.apache.spark.sql.catalyst.InternalRow;
 import org.apache.spark.sql.catalyst.util.ArrayData;
 import org.apache.spark.sql.catalyst.util.MapData;
@@ -16,17 +29,25 @@ import org.apache.spark.unsafe.types.UTF8String;
 
 /**
  * Sends each reply the moment its row is written: the client does not wait for the rest of the
- * batch. A reply for a request already answered is dropped by the service and counted here.
+ * batch. A reply whose client is connected to this JVM is written to the connection here; any other
+ * is forwarded to the JVM that holds it, and {@link #commit()} waits until every forwarded reply
+ * has been handed over, so a task that succeeded has delivered its replies. A reply for a request
+ * already answered is dropped by the service and counted.
  */
 final class HttpDataWriter implements DataWriter<InternalRow> {
+  private static final long FORWARD_WAIT_SECONDS = 60;
+
   private final ReplySchema schema;
   private final String contentType;
+  private final Map<String, Route> routes;
+  private final List<CompletableFuture<Outcome>> forwarded = new ArrayList<>();
   private long delivered;
   private long dropped;
   private long unroutable;
 
-  HttpDataWriter(ReplySchema schema, String userContentType) {
+  HttpDataWriter(ReplySchema schema, String userContentType, Map<String, Route> routes) {
     this.schema = schema;
+    this.routes = routes;
     this.contentType =
         userContentType != null
             ? userContentType
@@ -40,7 +61,29 @@ final class HttpDataWriter implements DataWriter<InternalRow> {
       return;
     }
     String id = row.getUTF8String(schema.id).toString();
-    switch (ReplyRouter.deliver(id, toReply(row))) {
+    Reply reply = toReply(row);
+    Outcome outcome = ReplyRouter.deliver(id, reply);
+    if (outcome == Outcome.UNROUTABLE) {
+      Route route = routeOf(id);
+      if (route != null) {
+        forwarded.add(ReplyForwarder.forward(route, id, reply));
+        return;
+      }
+    }
+    count(outcome);
+  }
+
+  private Route routeOf(String id) {
+    String instance = RequestId.instanceOf(id);
+    if (instance == null) {
+      return null;
+    }
+    Route route = routes.get(instance);
+    return route != null ? route : Routes.find(instance);
+  }
+
+  private void count(Outcome outcome) {
+    switch (outcome) {
       case DELIVERED -> delivered++;
       case DROPPED -> dropped++;
       case UNROUTABLE -> unroutable++;
@@ -85,7 +128,20 @@ final class HttpDataWriter implements DataWriter<InternalRow> {
   }
 
   @Override
-  public WriterCommitMessage commit() {
+  public WriterCommitMessage commit() throws IOException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(FORWARD_WAIT_SECONDS);
+    for (CompletableFuture<Outcome> outcome : forwarded) {
+      try {
+        count(outcome.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS));
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IOException("sparkplug-http: interrupted while forwarding replies", e);
+      } catch (ExecutionException | TimeoutException e) {
+        // The task fails and Spark retries it; replies already delivered are then dropped.
+        throw new IOException("sparkplug-http: forwarded replies were not acknowledged", e);
+      }
+    }
+    forwarded.clear();
     return new ReplyCounts(delivered, dropped, unroutable);
   }
 

@@ -1,24 +1,31 @@
 package io.sparkplug.http.sink;
 
+import io.sparkplug.http.cluster.Route;
 import io.sparkplug.http.config.ReplyOptions;
+import java.util.HashMap;
 import org.apache.spark.sql.catalyst.InternalRow;
 import org.apache.spark.sql.connector.write.DataWriter;
 import org.apache.spark.sql.connector.write.streaming.StreamingDataWriterFactory;
 
-/** Ships the checked reply contract to the tasks that write replies. */
+/**
+ * Ships the checked reply contract to the tasks that write replies, with the routes the driver knew
+ * when the batch was planned (where each service instance's clients are connected).
+ */
 final class HttpDataWriterFactory implements StreamingDataWriterFactory {
   private static final long serialVersionUID = 1L;
 
   private final ReplySchema schema;
   private final ReplyOptions options;
+  private final HashMap<String, Route> routes;
 
-  HttpDataWriterFactory(ReplySchema schema, ReplyOptions options) {
+  HttpDataWriterFactory(ReplySchema schema, ReplyOptions options, HashMap<String, Route> routes) {
     this.schema = schema;
     this.options = options;
+    this.routes = routes;
   }
 
   @Override
   public DataWriter<InternalRow> createWriter(int partitionId, long taskId, long epochId) {
-    return new HttpDataWriter(schema, options.contentType());
+    return new HttpDataWriter(schema, options.contentType(), routes);
   }
 }

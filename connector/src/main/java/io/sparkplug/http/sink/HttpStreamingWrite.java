@@ -1,5 +1,6 @@
 package io.sparkplug.http.sink;
 
+import io.sparkplug.http.cluster.Routes;
 import io.sparkplug.http.config.ReplyOptions;
 import org.apache.spark.sql.connector.write.PhysicalWriteInfo;
 import org.apache.spark.sql.connector.write.WriterCommitMessage;
@@ -25,7 +26,7 @@ final class HttpStreamingWrite implements StreamingWrite {
 
   @Override
   public StreamingDataWriterFactory createStreamingWriterFactory(PhysicalWriteInfo info) {
-    return new HttpDataWriterFactory(schema, options);
+    return new HttpDataWriterFactory(schema, options, Routes.snapshot());
   }
 
   @Override

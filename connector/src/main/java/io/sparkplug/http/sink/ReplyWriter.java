@@ -1,7 +1,12 @@
 package io.sparkplug.http.sink;
 
+import io.sparkplug.http.cluster.ReplyForwarder;
+import io.sparkplug.http.cluster.Route;
+import io.sparkplug.http.cluster.Routes;
 import io.sparkplug.http.routing.Reply;
 import io.sparkplug.http.routing.ReplyRouter;
+import io.sparkplug.http.routing.ReplyTarget;
+import io.sparkplug.http.routing.RequestId;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import org.apache.spark.sql.ForeachWriter;
@@ -44,7 +49,16 @@ public final class ReplyWriter extends ForeachWriter<Row> {
     if (row.isNullAt(schema.id)) {
       return;
     }
-    ReplyRouter.deliver(row.getString(schema.id), toReply(row));
+    String id = row.getString(schema.id);
+    Reply reply = toReply(row);
+    if (ReplyRouter.deliver(id, reply) == ReplyTarget.Outcome.UNROUTABLE) {
+      // Real-time plans have no shuffle, so this JVM read the request and learnt its route.
+      String instance = RequestId.instanceOf(id);
+      Route route = instance == null ? null : Routes.find(instance);
+      if (route != null) {
+        ReplyForwarder.forward(route, id, reply);
+      }
+    }
   }
 
   private Reply toReply(Row row) {

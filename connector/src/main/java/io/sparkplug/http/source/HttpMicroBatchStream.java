@@ -1,6 +1,10 @@
 package io.sparkplug.http.source;
 
 import io.sparkplug.http.QueryFailures;
+import io.sparkplug.http.cluster.ControlServer;
+import io.sparkplug.http.cluster.ReplyForwarder;
+import io.sparkplug.http.cluster.Routes;
+import io.sparkplug.http.cluster.Secret;
 import io.sparkplug.http.config.ServiceOptions;
 import io.sparkplug.http.server.HttpService;
 import io.sparkplug.http.server.RequestRecord;
@@ -8,6 +12,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import org.apache.spark.SparkContext;
 import org.apache.spark.sql.connector.read.InputPartition;
 import org.apache.spark.sql.connector.read.PartitionReaderFactory;
 import org.apache.spark.sql.connector.read.streaming.AcceptsLatestSeenOffset;
@@ -35,12 +40,50 @@ final class HttpMicroBatchStream
   private final int partitions;
   private final RequestLog log = new RequestLog();
   private final HttpService service;
+  private final ControlServer control;
 
-  HttpMicroBatchStream(ServiceOptions options, String host, int partitions) {
+  HttpMicroBatchStream(ServiceOptions options, String host, int partitions, SparkContext spark) {
     this.options = options;
     this.partitions = partitions;
     this.service = HttpService.start(options, host, log);
     LocalRequestLogs.register(service.instance(), log);
+    // Replies computed on executors come back here, through the driver's internal endpoint.
+    String driverHost = spark.isLocal() ? "127.0.0.1" : spark.getConf().get("spark.driver.host");
+    String bindHost =
+        spark.isLocal() ? "127.0.0.1" : spark.getConf().get("spark.driver.bindAddress", driverHost);
+    try {
+      this.control =
+          ControlServer.start(
+              bindHost,
+              options.controlPort(),
+              Secret.random(),
+              Map.of(ReplyForwarder.PATH, ReplyForwarder::receive),
+              Map.of(InternalPaths.SERVERS, body -> servers(driverHost)),
+              ServiceOptions.CONTROL_PORT_CONFIG);
+    } catch (RuntimeException e) {
+      service.close();
+      throw e;
+    }
+    Routes.learn(service.instance(), control.route(driverHost));
+  }
+
+  /** The directory in driver mode: the driver's one server. */
+  private ControlServer.Response servers(String driverHost) {
+    return ControlServer.Response.json(
+        200,
+        "{\"source\":\""
+            + options
+            + "\",\"mode\":\"driver\",\"running\":true,\"servers\":[{\"executorId\":\"driver\",\"host\":\""
+            + driverHost
+            + "\",\"port\":"
+            + service.port()
+            + ",\"instance\":\""
+            + service.instance()
+            + "\",\"state\":\"serving\",\"healthy\":true,\"accepted\":"
+            + service.counters().acceptedCount()
+            + ",\"pending\":"
+            + service.pendingCount()
+            + "}]}");
   }
 
   @Override
@@ -161,6 +204,8 @@ final class HttpMicroBatchStream
       Thread.currentThread().interrupt();
     } finally {
       LocalRequestLogs.unregister(service.instance());
+      Routes.forget(service.instance());
+      control.close();
       service.close();
       LOG.info(
           "{} stopped ({}): {}",

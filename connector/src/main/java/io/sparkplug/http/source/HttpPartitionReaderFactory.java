@@ -1,5 +1,6 @@
 package io.sparkplug.http.source;
 
+import io.sparkplug.http.server.RequestRecord;
 import org.apache.spark.sql.catalyst.InternalRow;
 import org.apache.spark.sql.connector.read.InputPartition;
 import org.apache.spark.sql.connector.read.PartitionReader;
@@ -11,8 +12,19 @@ final class HttpPartitionReaderFactory implements PartitionReaderFactory {
 
   @Override
   public PartitionReader<InternalRow> createReader(InputPartition partition) {
-    if (partition instanceof HttpRealTimePartition realTime) {
-      return new HttpRealTimeReader(realTime);
+    try {
+      if (partition instanceof HttpRealTimePartition realTime) {
+        return new HttpRealTimeReader(realTime);
+      } else if (partition instanceof ExecutorRealTimePartition realTime) {
+        return new ExecutorRealTimeReader(realTime);
+      } else if (partition instanceof ExecutorReadPartition read) {
+        return new HttpPartitionReader(ExecutorReads.read(read));
+      } else if (partition instanceof ExecutorBootstrapPartition bootstrap) {
+        ExecutorServers.ensure(bootstrap.context());
+        return new HttpPartitionReader(new RequestRecord[0]);
+      }
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
     }
     return new HttpPartitionReader(((HttpInputPartition) partition).records());
   }

@@ -35,12 +35,20 @@ public final class HttpScan implements ScanBuilder, Scan {
 
   @Override
   public String description() {
-    return "sparkplug-http port " + options.port() + " path " + options.path();
+    return "sparkplug-http "
+        + options.mode()
+        + " port "
+        + options.port()
+        + " path "
+        + options.path();
   }
 
   @Override
   public MicroBatchStream toMicroBatchStream(String checkpointLocation) {
     SparkSession spark = SparkSession.active();
+    if (options.executorMode()) {
+      return new ExecutorModeStream(options, spark.sparkContext());
+    }
     String host = options.host();
     if (host == null) {
       // A local session serves this machine only; a cluster driver must be reachable.
@@ -50,6 +58,6 @@ public final class HttpScan implements ScanBuilder, Scan {
         options.numPartitions() > 0
             ? options.numPartitions()
             : Math.max(1, spark.sparkContext().defaultParallelism());
-    return new HttpMicroBatchStream(options, host, partitions);
+    return new HttpMicroBatchStream(options, host, partitions, spark.sparkContext());
   }
 }

@@ -1,0 +1,36 @@
+package io.sparkplug.http.cluster;
+
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * The routes this JVM knows, by service instance: its own services' (so a snapshot taken on the
+ * driver covers them), the executor servers the driver registered, and those learnt from tasks.
+ */
+public final class Routes {
+  private static final ConcurrentHashMap<String, Route> KNOWN = new ConcurrentHashMap<>();
+
+  private Routes() {}
+
+  public static void learn(String instance, Route route) {
+    KNOWN.put(instance, route);
+  }
+
+  public static void learnAll(Map<String, Route> routes) {
+    KNOWN.putAll(routes);
+  }
+
+  public static void forget(String instance) {
+    KNOWN.remove(instance);
+  }
+
+  public static Route find(String instance) {
+    return KNOWN.get(instance);
+  }
+
+  /** A copy to ship with a batch's writer factory. */
+  public static HashMap<String, Route> snapshot() {
+    return new HashMap<>(KNOWN);
+  }
+}

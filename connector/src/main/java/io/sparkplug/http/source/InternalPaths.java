@@ -1,0 +1,18 @@
+package io.sparkplug.http.source;
+
+/** The internal calls between a source's driver side and its executor servers. */
+final class InternalPaths {
+  /** Executor to driver: an executor server's state (registration and heartbeat). */
+  static final String STATUS = "/-/internal/status";
+
+  /** Any JVM to the JVM that holds a request log: the records of an offset range. */
+  static final String READ = "/-/internal/read";
+
+  /** Driver to executor: the query stopped (or failed); stop serving. */
+  static final String STOP = "/-/internal/stop";
+
+  /** Driver, open for reading: the directory of servers, as JSON. */
+  static final String SERVERS = "/-/servers";
+
+  private InternalPaths() {}
+}

@@ -1,0 +1,222 @@
+package io.sparkplug.http;
+
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.concat;
+import static org.apache.spark.sql.functions.lit;
+import static org.apache.spark.sql.functions.upper;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.net.ServerSocket;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.streaming.StreamingQuery;
+import org.apache.spark.sql.streaming.Trigger;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * {@code mode=executor} on a {@code local} master, where the one executor is the driver's JVM: the
+ * executor server starts from a batch's task, registers with the driver's directory, serves, and
+ * stops with the query. The cluster tests run the same code across JVMs.
+ */
+@Timeout(180)
+class ExecutorModeTest {
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  private static Dataset<Row> requests(int port, int controlPort) {
+    return TestSpark.requests(
+        port, "mode", "executor", "controlPort", Integer.toString(controlPort));
+  }
+
+  private static JsonNode directory(int controlPort) throws Exception {
+    HttpResponse<String> response = Http.get(controlPort, "/-/servers");
+    assertEquals(200, response.statusCode(), response.body());
+    return JSON.readTree(response.body());
+  }
+
+  @Test
+  void executorServerServesRegistersAndStopsWithTheQuery() throws Exception {
+    int port = TestSpark.freePort();
+    int controlPort = TestSpark.freePort();
+    StreamingQuery query = TestQueries.echo(requests(port, controlPort));
+    try {
+      TestSpark.awaitListening(port);
+      for (int i = 0; i < 20; i++) {
+        HttpResponse<String> response = Http.post(port, "/", "hello " + i);
+        assertEquals(200, response.statusCode());
+        assertEquals("hello " + i, response.body());
+      }
+      assertEquals(200, Http.get(port, "/-/health").statusCode());
+      JsonNode servers = directory(controlPort).get("servers");
+      assertEquals(1, servers.size(), servers.toString());
+      assertEquals(port, servers.get(0).get("port").asInt());
+      assertEquals("serving", servers.get(0).get("state").asText());
+      assertTrue(servers.get(0).get("accepted").asLong() >= 1, servers.toString());
+    } finally {
+      query.stop();
+    }
+    TestSpark.awaitNotListening(port);
+    TestSpark.awaitNotListening(controlPort);
+  }
+
+  @Test
+  void shuffledRepliesReachTheirClients() throws Exception {
+    int port = TestSpark.freePort();
+    int controlPort = TestSpark.freePort();
+    Dataset<Row> replies =
+        requests(port, controlPort)
+            .repartition(3, col("body"))
+            .select(col("id"), concat(lit("re: "), col("body").cast("string")).as("body"));
+    StreamingQuery query = TestQueries.serve(replies);
+    try {
+      TestSpark.awaitListening(port);
+      List<CompletableFuture<HttpResponse<String>>> calls = new ArrayList<>();
+      for (int i = 0; i < 50; i++) {
+        calls.add(Http.postAsync(port, "/", "n" + i));
+      }
+      for (int i = 0; i < calls.size(); i++) {
+        HttpResponse<String> response = calls.get(i).get();
+        assertEquals(200, response.statusCode());
+        assertEquals("re: n" + i, response.body());
+      }
+    } finally {
+      query.stop();
+    }
+  }
+
+  @Test
+  void takesTheFirstFreePortOfARange() throws Exception {
+    int first = TestSpark.freePort();
+    try (ServerSocket taken =
+        new ServerSocket(first, 1, java.net.InetAddress.getLoopbackAddress())) {
+      int controlPort = TestSpark.freePort();
+      Dataset<Row> requests =
+          TestSpark.requests(
+              first,
+              "port",
+              first + "-" + (first + 5),
+              "mode",
+              "executor",
+              "controlPort",
+              Integer.toString(controlPort));
+      StreamingQuery query = TestQueries.echo(requests);
+      try {
+        JsonNode servers = awaitServers(controlPort, 1);
+        int port = servers.get(0).get("port").asInt();
+        assertTrue(port > first && port <= first + 5, "bound " + port);
+        assertEquals("ranged", Http.post(port, "/", "ranged").body());
+      } finally {
+        query.stop();
+      }
+    }
+  }
+
+  @Test
+  void realTimeReadersServeTheirExecutorsRequests() throws Exception {
+    SparkSession spark = TestSpark.session().newSession();
+    spark.conf().set("spark.sql.streaming.realTimeMode.minBatchDuration", "1000");
+    int port = TestSpark.freePort();
+    Dataset<Row> replies =
+        spark
+            .readStream()
+            .format("sparkplug-http")
+            .option("port", port)
+            .option("mode", "executor")
+            .load()
+            .select(col("id"), upper(col("body").cast("string")).as("body"));
+    StreamingQuery query =
+        replies
+            .writeStream()
+            .foreach(SparkPlugHttp.replyWriter())
+            .outputMode("update")
+            .trigger(Trigger.RealTime(1000))
+            .option("checkpointLocation", TestSpark.checkpoint())
+            .start();
+    try {
+      TestSpark.awaitListening(port);
+      // The server starts in the first reader's task; the first request waits until it reads.
+      assertEquals("WARM UP", Http.post(port, "/", "warm up").body());
+      long deadline = System.nanoTime() + 3_000_000_000L;
+      int answered = 0;
+      while (System.nanoTime() < deadline) {
+        HttpResponse<String> response = Http.post(port, "/", "rt " + answered);
+        assertEquals(200, response.statusCode());
+        assertEquals("RT " + answered, response.body());
+        answered++;
+      }
+      assertTrue(answered > 20, "only " + answered + " answered in 3 s");
+    } finally {
+      query.stop();
+    }
+  }
+
+  @Test
+  void internalCallsWithoutTheSecretAreRefused() throws Exception {
+    int port = TestSpark.freePort();
+    int controlPort = TestSpark.freePort();
+    StreamingQuery query = TestQueries.echo(requests(port, controlPort));
+    try {
+      awaitServers(controlPort, 1);
+      assertRefusedWithoutSecret(controlPort, "/-/internal/status");
+      // The registry is still whole, and the service still answers.
+      assertEquals(1, directory(controlPort).get("servers").size());
+      assertEquals("still here", Http.post(port, "/", "still here").body());
+    } finally {
+      query.stop();
+    }
+  }
+
+  @Test
+  void driverModeTakesExecutorRepliesOnlyWithTheSecret() throws Exception {
+    int port = TestSpark.freePort();
+    int controlPort = TestSpark.freePort();
+    StreamingQuery query =
+        TestQueries.echo(TestSpark.requests(port, "controlPort", Integer.toString(controlPort)));
+    try {
+      TestSpark.awaitListening(port);
+      // A forged reply for a pending request must not reach its client.
+      CompletableFuture<HttpResponse<String>> pending = Http.postAsync(port, "/", "genuine");
+      assertRefusedWithoutSecret(controlPort, "/-/internal/replies");
+      assertEquals("genuine", pending.get().body());
+      JsonNode servers = directory(controlPort).get("servers");
+      assertEquals("driver", servers.get(0).get("executorId").asText());
+      assertEquals(port, servers.get(0).get("port").asInt());
+    } finally {
+      query.stop();
+    }
+  }
+
+  private static void assertRefusedWithoutSecret(int controlPort, String path) {
+    assertEquals(401, Http.post(controlPort, path, "{}").statusCode(), path);
+    HttpResponse<String> forged =
+        Http.send(
+            HttpRequest.newBuilder(Http.uri(controlPort, path))
+                .header("X-Sparkplug-Secret", "guess")
+                .POST(HttpRequest.BodyPublishers.ofString("{}"))
+                .build());
+    assertEquals(401, forged.statusCode(), path);
+  }
+
+  private static JsonNode awaitServers(int controlPort, int count) {
+    TestSpark.awaitListening(controlPort);
+    JsonNode[] servers = new JsonNode[1];
+    org.awaitility.Awaitility.await()
+        .atMost(java.time.Duration.ofSeconds(60))
+        .pollInterval(java.time.Duration.ofMillis(50))
+        .until(
+            () -> {
+              servers[0] = directory(controlPort).get("servers");
+              return servers[0].size() >= count;
+            });
+    return servers[0];
+  }
+}
