@@ -195,6 +195,32 @@ class ExecutorModeTest {
     }
   }
 
+  @Test
+  void failedQueryAnswers500OnTheExecutorServerAndStopsIt() throws Exception {
+    int port = TestSpark.freePort();
+    int controlPort = TestSpark.freePort();
+    org.apache.spark.sql.expressions.UserDefinedFunction explode =
+        org.apache.spark.sql.functions.udf(
+            (org.apache.spark.sql.api.java.UDF1<byte[], String>)
+                body -> {
+                  throw new IllegalStateException("secret internal detail");
+                },
+            org.apache.spark.sql.types.DataTypes.StringType);
+    StreamingQuery query =
+        TestQueries.serve(
+            requests(port, controlPort).select(col("id"), explode.apply(col("body")).as("body")));
+    TestSpark.awaitListening(port);
+    HttpResponse<String> response = Http.post(port, "/", "anything");
+    assertEquals(500, response.statusCode());
+    assertTrue(!response.body().contains("secret"), response.body());
+    org.awaitility.Awaitility.await()
+        .atMost(java.time.Duration.ofSeconds(30))
+        .until(() -> !query.isActive());
+    assertTrue(query.exception().isDefined());
+    TestSpark.awaitNotListening(port);
+    TestSpark.awaitNotListening(controlPort);
+  }
+
   private static void assertRefusedWithoutSecret(int controlPort, String path) {
     assertEquals(401, Http.post(controlPort, path, "{}").statusCode(), path);
     HttpResponse<String> forged =

@@ -1,0 +1,116 @@
+package io.sparkplug.cluster;
+
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.concat;
+import static org.apache.spark.sql.functions.lit;
+import static org.apache.spark.sql.functions.map;
+import static org.apache.spark.sql.functions.udf;
+import static org.apache.spark.sql.functions.upper;
+
+import io.sparkplug.http.SparkPlugHttp;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.spark.SparkEnv;
+import org.apache.spark.sql.Column;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.api.java.UDF0;
+import org.apache.spark.sql.expressions.UserDefinedFunction;
+import org.apache.spark.sql.streaming.StreamingQuery;
+import org.apache.spark.sql.streaming.Trigger;
+import org.apache.spark.sql.types.DataTypes;
+
+/**
+ * The application the cluster tests submit with {@code spark-submit}, as a user would submit a
+ * serving job. Each argument {@code service=NAME,mode=M,plan=P,port=N[,controlPort=N][,trigger=T]}
+ * starts one query; every reply carries {@code x-served-by}, the executor that computed it.
+ *
+ * <ul>
+ *   <li>{@code plan=echo}: the body upper-cased, computed where the request was read;
+ *   <li>{@code plan=shuffle}: the same after {@code repartition} by body, so most replies are
+ *       computed on another executor than the one holding the client's connection.
+ * </ul>
+ */
+public final class ServingApp {
+  private ServingApp() {}
+
+  public static void main(String[] args) throws Exception {
+    SparkSession spark =
+        SparkSession.builder()
+            .appName("sparkplug-cluster-test")
+            .config("spark.sql.adaptive.enabled", "false")
+            .config("spark.sql.streaming.pollingDelay", "1ms")
+            .config("spark.sql.streaming.realTimeMode.minBatchDuration", "2000")
+            .getOrCreate();
+    UserDefinedFunction executorId =
+        udf((UDF0<String>) () -> SparkEnv.get().executorId(), DataTypes.StringType)
+            .asNondeterministic();
+    List<StreamingQuery> queries = new ArrayList<>();
+    for (String arg : args) {
+      Map<String, String> service = parse(arg);
+      queries.add(start(spark, service, executorId));
+      System.out.println("started " + arg);
+    }
+    spark.streams().awaitAnyTermination();
+    for (StreamingQuery query : queries) {
+      query.stop();
+    }
+  }
+
+  private static StreamingQuery start(
+      SparkSession spark, Map<String, String> service, UserDefinedFunction executorId)
+      throws Exception {
+    var reader =
+        spark
+            .readStream()
+            .format("sparkplug-http")
+            .option("port", service.get("port"))
+            .option("mode", service.getOrDefault("mode", "driver"))
+            .option("requestTimeout", service.getOrDefault("requestTimeout", "10s"));
+    for (String option : List.of("controlPort", "host", "drainTimeout")) {
+      if (service.containsKey(option)) {
+        reader = reader.option(option, service.get(option));
+      }
+    }
+    Dataset<Row> requests = reader.load();
+    if ("shuffle".equals(service.get("plan"))) {
+      requests = requests.repartition(4, col("body"));
+    }
+    Column servedBy = map(lit("x-served-by"), executorId.apply());
+    Dataset<Row> replies =
+        requests.select(
+            col("id"),
+            concat(lit(service.get("service") + ": "), upper(col("body").cast("string")))
+                .as("body"),
+            servedBy.as("headers"));
+    String checkpoint = service.get("checkpoint");
+    if ("real-time".equals(service.get("trigger"))) {
+      return replies
+          .writeStream()
+          .queryName(service.get("service"))
+          .foreach(SparkPlugHttp.replyWriter())
+          .outputMode("update")
+          .trigger(Trigger.RealTime("2 seconds"))
+          .option("checkpointLocation", checkpoint)
+          .start();
+    }
+    return replies
+        .writeStream()
+        .queryName(service.get("service"))
+        .format("sparkplug-http")
+        .option("checkpointLocation", checkpoint)
+        .start();
+  }
+
+  private static Map<String, String> parse(String arg) {
+    Map<String, String> values = new HashMap<>();
+    for (String pair : arg.split(",")) {
+      int eq = pair.indexOf('=');
+      values.put(pair.substring(0, eq), pair.substring(eq + 1));
+    }
+    return values;
+  }
+}
