@@ -3,6 +3,7 @@ package io.sparkplug.http.source;
 import io.sparkplug.http.QueryFailures;
 import io.sparkplug.http.cluster.ControlServer;
 import io.sparkplug.http.cluster.ReplyForwarder;
+import io.sparkplug.http.cluster.Route;
 import io.sparkplug.http.cluster.Routes;
 import io.sparkplug.http.cluster.Secret;
 import io.sparkplug.http.config.ServiceOptions;
@@ -41,6 +42,7 @@ final class HttpMicroBatchStream
   private final RequestLog log = new RequestLog();
   private final HttpService service;
   private final ControlServer control;
+  private final Route driverRoute;
 
   HttpMicroBatchStream(ServiceOptions options, String host, int partitions, SparkContext spark) {
     this.options = options;
@@ -57,14 +59,33 @@ final class HttpMicroBatchStream
               bindHost,
               options.controlPort(),
               Secret.random(),
-              Map.of(ReplyForwarder.PATH, ReplyForwarder::receive),
+              Map.of(ReplyForwarder.PATH, ReplyForwarder::receive, InternalPaths.TAKE, this::take),
               Map.of(InternalPaths.SERVERS, body -> servers(driverHost)),
               ServiceOptions.CONTROL_PORT_CONFIG);
     } catch (RuntimeException e) {
       service.close();
       throw e;
     }
-    Routes.learn(service.instance(), control.route(driverHost));
+    this.driverRoute = control.route(driverHost);
+    Routes.learn(service.instance(), driverRoute);
+  }
+
+  /** A real-time reader in another JVM takes up to N requests, waiting up to W ms for the first. */
+  private ControlServer.Response take(byte[] body) throws Exception {
+    java.io.DataInputStream in =
+        new java.io.DataInputStream(new java.io.ByteArrayInputStream(body));
+    int max = Math.max(1, Math.min(in.readInt(), 1024));
+    long waitMs = Math.max(0, Math.min(in.readLong(), 60_000));
+    List<RequestLog.Taken> taken = new java.util.ArrayList<>();
+    RequestLog.Taken first = log.take(java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(waitMs));
+    if (first != null) {
+      taken.add(first);
+      RequestLog.Taken next;
+      while (taken.size() < max && (next = log.take(0)) != null) {
+        taken.add(next);
+      }
+    }
+    return ControlServer.Response.ok(RemoteTakes.encode(taken));
   }
 
   /** The directory in driver mode: the driver's one server. */
@@ -124,7 +145,7 @@ final class HttpMicroBatchStream
     long from = HttpOffset.of(start);
     InputPartition[] split = new InputPartition[readers];
     for (int p = 0; p < readers; p++) {
-      split[p] = new HttpRealTimePartition(service.instance(), from);
+      split[p] = new HttpRealTimePartition(service.instance(), from, driverRoute);
     }
     return split;
   }

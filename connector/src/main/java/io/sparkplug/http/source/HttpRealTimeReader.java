@@ -1,5 +1,6 @@
 package io.sparkplug.http.source;
 
+import io.sparkplug.http.cluster.Routes;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.util.concurrent.TimeUnit;
@@ -10,7 +11,9 @@ import org.apache.spark.sql.connector.read.streaming.SupportsRealTimeRead;
 
 /**
  * A real-time reader: blocks on the service's request log and hands each request on the moment it
- * arrives. Readers of one service share the log, so each request goes to exactly one of them.
+ * arrives. Readers of one service share the log, so each request goes to exactly one of them. On a
+ * cluster the log is in the driver and the reader takes from it over the driver's internal
+ * endpoint.
  *
  * <p>Spark 4.1 calls {@link #nextWithTimeout(Long)}, Spark 4.2 {@link #nextWithTimeout(Long,
  * Long)}; both are implemented, without {@code @Override}, so one jar runs on both lines.
@@ -19,12 +22,19 @@ final class HttpRealTimeReader implements SupportsRealTimeRead<InternalRow> {
   private static final RecordStatus NO_RECORD = RecordStatus.newStatusWithoutArrivalTime(false);
 
   private final RequestLog log;
+  private final RemoteTakes remote;
   private final ReadCounts counts = new ReadCounts();
   private long offset;
   private InternalRow current;
 
   HttpRealTimeReader(HttpRealTimePartition partition) {
-    this.log = LocalRequestLogs.find(partition.instance());
+    this.log = LocalRequestLogs.findOrNull(partition.instance());
+    // Not in the driver's JVM (a cluster): take requests over the driver's internal endpoint, and
+    // let this JVM's reply writers route the replies back there.
+    this.remote = log == null ? new RemoteTakes(partition.driver()) : null;
+    if (remote != null) {
+      Routes.learn(partition.instance(), partition.driver());
+    }
     this.offset = partition.startOffset();
   }
 
@@ -37,7 +47,8 @@ final class HttpRealTimeReader implements SupportsRealTimeRead<InternalRow> {
   public RecordStatus nextWithTimeout(Long timeoutMs) throws IOException {
     RequestLog.Taken taken;
     try {
-      taken = log.take(TimeUnit.MILLISECONDS.toNanos(timeoutMs));
+      long timeoutNanos = TimeUnit.MILLISECONDS.toNanos(timeoutMs);
+      taken = log != null ? log.take(timeoutNanos) : remote.take(timeoutNanos);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new InterruptedIOException("sparkplug-http real-time reader interrupted");

@@ -8,6 +8,9 @@ final class InternalPaths {
   /** Any JVM to the JVM that holds a request log: the records of an offset range. */
   static final String READ = "/-/internal/read";
 
+  /** A real-time reader in another JVM to the driver: take the next requests of its log. */
+  static final String TAKE = "/-/internal/take";
+
   /** Driver to executor: the query stopped (or failed); stop serving. */
   static final String STOP = "/-/internal/stop";
 

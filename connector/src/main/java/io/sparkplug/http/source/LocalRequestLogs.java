@@ -3,8 +3,8 @@ package io.sparkplug.http.source;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * The request logs of the services running in this JVM, by service instance. Real-time readers find
- * their log here: in driver mode on a {@code local} master they run in the driver's JVM.
+ * The request logs of the services running in this JVM, by service instance. Real-time readers in
+ * the same JVM as their service's log read it here; others take over the internal endpoint.
  */
 final class LocalRequestLogs {
   private static final ConcurrentHashMap<String, RequestLog> LOGS = new ConcurrentHashMap<>();
@@ -19,15 +19,7 @@ final class LocalRequestLogs {
     LOGS.remove(instance);
   }
 
-  static RequestLog find(String instance) {
-    RequestLog log = LOGS.get(instance);
-    if (log == null) {
-      throw new IllegalStateException(
-          "sparkplug-http: the real-time reader runs in a JVM that does not hold service "
-              + instance
-              + "; in mode 'driver' real-time readers must run in the driver's JVM (a local"
-              + " master)");
-    }
-    return log;
+  static RequestLog findOrNull(String instance) {
+    return LOGS.get(instance);
   }
 }
