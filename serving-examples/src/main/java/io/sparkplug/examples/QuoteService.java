@@ -142,7 +142,11 @@ public final class QuoteService {
 
   public static void main(String[] args) throws Exception {
     int port = Integer.getInteger("port", 8080);
-    String master = System.getProperty("master", "local[*]");
+    // -Dmaster= wins; otherwise a master set by spark-submit (as spark.master), else local[*].
+    String master = System.getProperty("master", "");
+    if (master.isBlank()) {
+      master = System.getProperty("spark.master", "local[*]");
+    }
     String checkpoint = System.getProperty("checkpoint", "");
     if (checkpoint.isBlank()) {
       // The request stream cannot be replayed, so nothing is lost by starting afresh each run.

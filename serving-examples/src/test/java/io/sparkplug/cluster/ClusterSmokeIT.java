@@ -1,0 +1,278 @@
+package io.sparkplug.cluster;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * The quote service submitted to a real standalone cluster the way a user submits it: a Master and
+ * two Workers on their own loopback addresses, executors in their own JVMs, the connector jar on
+ * {@code --jars}, checkpoints on a real HDFS, HAProxy in front. The cluster starts once for the
+ * class; every process it started is gone when the class ends.
+ */
+@Timeout(300)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class ClusterSmokeIT {
+  private static final String[] WORKERS = {"127.0.0.2", "127.0.0.3"};
+  private static final String APP_NAME = "sparkplug-http-quote-service";
+  private static final String CHECKPOINT = "/checkpoints/quote-service";
+  private static final String APPLE = "{\"item\":\"apple\",\"quantity\":3}";
+  private static final String APPLE_QUOTE =
+      "{\"item\":\"apple\",\"quantity\":3,\"unitPrice\":0.5,\"total\":1.5}";
+
+  /** What the connector logs when a reply is computed in a JVM that does not hold its client. */
+  private static final String UNROUTABLE = "replies whose id names no running service";
+
+  private static final HttpClient CLIENT =
+      HttpClient.newBuilder()
+          .version(HttpClient.Version.HTTP_1_1)
+          .connectTimeout(Duration.ofSeconds(5))
+          .build();
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  private static long classStart;
+  private static LocalCluster cluster;
+  private static SparkDriver driver;
+  private static int port;
+  private static URI haproxy;
+  private static Exchanges exchanges;
+
+  /** One quote request sent straight to the driver and one through HAProxy, at the same time. */
+  private record Exchanges(HttpResponse<String> direct, HttpResponse<String> viaHaproxy) {}
+
+  @BeforeAll
+  static void startClusterAndSubmit() throws Exception {
+    classStart = System.nanoTime();
+    Path connectorJar = requiredFile("sparkplug.connector.jar");
+    Path examplesJar = requiredFile("sparkplug.examples.jar");
+
+    cluster = LocalCluster.create("ClusterSmokeIT");
+    cluster.startMaster();
+    // HDFS starts while the Workers do: most of a start is waiting for a JVM to come up.
+    ExecutorService background = Executors.newSingleThreadExecutor();
+    String hdfs;
+    try {
+      Future<String> hdfsStart = background.submit(cluster::startHdfs);
+      cluster.startWorkers(List.of(WORKERS), 1, "1g");
+      hdfs = hdfsStart.get();
+    } finally {
+      background.shutdownNow();
+    }
+    report("cluster up (Master, 2 Workers, NameNode, DataNode)", classStart);
+
+    long submitted = System.nanoTime();
+    port = FreePorts.on("127.0.0.1");
+    driver =
+        cluster.submit(
+            "quotes",
+            "io.sparkplug.examples.QuoteService",
+            examplesJar,
+            List.of(connectorJar),
+            Map.of(
+                "spark.driver.extraJavaOptions",
+                "-Dport=" + port + " -Dcheckpoint=" + hdfs + CHECKPOINT,
+                "spark.executor.memory",
+                "512m",
+                "spark.hadoop.dfs.replication",
+                "1",
+                "spark.sql.shuffle.partitions",
+                "2"),
+            List.of());
+    driver.awaitListening("127.0.0.1", port, Duration.ofMinutes(3));
+    report("driver serving after spark-submit", submitted);
+
+    haproxy = cluster.startHaproxy(List.of("127.0.0.1:" + port));
+  }
+
+  @AfterAll
+  static void stopCluster() {
+    if (cluster == null) {
+      return;
+    }
+    int seen = cluster.processesSeen();
+    cluster.close();
+    List<String> alive =
+        cluster.leftAlive(Duration.ofSeconds(15)).stream()
+            .map(process -> process.pid() + " " + process.info().commandLine().orElse("?"))
+            .toList();
+    assertEquals(List.of(), alive, "processes left alive after close()");
+    System.out.printf("ClusterSmokeIT: %d processes started and stopped%n", seen);
+    report("whole class", classStart);
+  }
+
+  @Test
+  void executorsRunOnBothWorkers() throws Exception {
+    for (String host : WORKERS) {
+      awaitExecutors(host);
+    }
+    JsonNode app = activeApp(JSON.readTree(cluster.masterJson()));
+    assertEquals(2, app.path("cores").asInt(), "cores granted to the app: " + app);
+    assertTrue(driver.isAlive(), "the driver died:\n" + driver.logTail(40));
+  }
+
+  /** Runs last: it takes an executor away from the query. */
+  @Test
+  @Order(Integer.MAX_VALUE)
+  void killedExecutorIsReplacedOnItsWorker() throws Exception {
+    String host = WORKERS[1];
+    List<Long> before = awaitExecutors(host);
+    cluster.killExecutor(before.get(0));
+    Awaitility.await("a new executor JVM under the Worker on " + host)
+        .atMost(Duration.ofSeconds(90))
+        .pollInterval(Duration.ofMillis(200))
+        .until(() -> cluster.executorPids(host).stream().anyMatch(pid -> !before.contains(pid)));
+    assertTrue(driver.isAlive(), "the driver died:\n" + driver.logTail(40));
+    assertEquals(200, get(URI.create("http://127.0.0.1:" + port + "/-/health")).statusCode());
+  }
+
+  @Test
+  void quoteIsAnsweredByTheQueryOnTheCluster() throws Exception {
+    HttpResponse<String> response = exchanges().direct();
+    assumeRepliesReachTheDriver(response);
+    assertEquals(200, response.statusCode(), response.body());
+    assertEquals(APPLE_QUOTE, response.body());
+    assertEquals("application/json", response.headers().firstValue("content-type").orElse(""));
+  }
+
+  @Test
+  void haproxyAnswersLikeTheDriver() throws Exception {
+    HttpResponse<String> health = get(haproxy.resolve("/-/health"));
+    assertEquals(200, health.statusCode(), health.body());
+    assertTrue(health.body().contains("\"status\":\"serving\""), health.body());
+
+    Exchanges both = exchanges();
+    assertEquals(both.direct().statusCode(), both.viaHaproxy().statusCode());
+    assertEquals(both.direct().body(), both.viaHaproxy().body());
+    assumeRepliesReachTheDriver(both.viaHaproxy());
+    assertEquals(200, both.viaHaproxy().statusCode(), both.viaHaproxy().body());
+    assertEquals(APPLE_QUOTE, both.viaHaproxy().body());
+  }
+
+  @Test
+  void checkpointIsWrittenToHdfs() throws Exception {
+    // A request makes a micro-batch, and a finished micro-batch writes its commit file.
+    exchanges();
+    URI commits =
+        cluster
+            .hdfsWebUri()
+            .resolve("/webhdfs/v1" + CHECKPOINT + "/commits?op=LISTSTATUS&user.name=root");
+    Awaitility.await("a commit file in " + CHECKPOINT + "/commits on HDFS")
+        .atMost(Duration.ofSeconds(60))
+        .pollInterval(Duration.ofMillis(500))
+        .until(() -> !listing(commits).isEmpty());
+    assertFalse(listing(commits).isEmpty());
+  }
+
+  /**
+   * Requests are answered only when the reply reaches the JVM holding the client's connection. A
+   * connector that cannot forward replies from executors to the driver (see "Not built yet" in
+   * docs/architecture.md) answers 504 and logs them as unroutable: the reply assertions are skipped
+   * then, and run as soon as the connector forwards.
+   */
+  private static void assumeRepliesReachTheDriver(HttpResponse<String> response) {
+    Assumptions.assumeFalse(
+        response.statusCode() == 504 && driver.logContains(UNROUTABLE),
+        "the connector does not forward replies from executors to the driver yet: 504, and the"
+            + " driver logged '"
+            + UNROUTABLE
+            + "'");
+  }
+
+  private static synchronized Exchanges exchanges() throws Exception {
+    if (exchanges == null) {
+      CompletableFuture<HttpResponse<String>> direct =
+          postQuote(URI.create("http://127.0.0.1:" + port + "/quote"));
+      CompletableFuture<HttpResponse<String>> viaHaproxy = postQuote(haproxy.resolve("/quote"));
+      exchanges = new Exchanges(direct.get(), viaHaproxy.get());
+    }
+    return exchanges;
+  }
+
+  private static CompletableFuture<HttpResponse<String>> postQuote(URI uri) {
+    return CLIENT.sendAsync(
+        HttpRequest.newBuilder(uri)
+            // First micro-batches on a cluster take seconds; the service answers 504 at 30 s.
+            .timeout(Duration.ofSeconds(90))
+            .header("Content-Type", "application/json")
+            .POST(HttpRequest.BodyPublishers.ofString(APPLE))
+            .build(),
+        HttpResponse.BodyHandlers.ofString());
+  }
+
+  private static List<Long> awaitExecutors(String host) {
+    return Awaitility.await("an executor JVM under the Worker on " + host)
+        .atMost(Duration.ofSeconds(90))
+        .pollInterval(Duration.ofMillis(200))
+        .until(() -> cluster.executorPids(host), pids -> !pids.isEmpty());
+  }
+
+  private static HttpResponse<String> get(URI uri) throws Exception {
+    return CLIENT.send(
+        HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(10)).build(),
+        HttpResponse.BodyHandlers.ofString());
+  }
+
+  private static JsonNode activeApp(JsonNode master) {
+    for (JsonNode app : master.path("activeapps")) {
+      if (APP_NAME.equals(app.path("name").asText())) {
+        return app;
+      }
+    }
+    throw new AssertionError("no active application " + APP_NAME + " on the Master: " + master);
+  }
+
+  private static List<String> listing(URI directory) throws Exception {
+    HttpResponse<String> response = get(directory);
+    if (response.statusCode() == 404) {
+      return List.of();
+    }
+    assertEquals(200, response.statusCode(), response.body());
+    List<String> names = new ArrayList<>();
+    for (JsonNode status : JSON.readTree(response.body()).path("FileStatuses").path("FileStatus")) {
+      names.add(status.path("pathSuffix").asText());
+    }
+    return names;
+  }
+
+  private static Path requiredFile(String property) {
+    String value = System.getProperty(property);
+    if (value == null || !Files.isRegularFile(Path.of(value))) {
+      throw new IllegalStateException(
+          property
+              + " names no file ("
+              + value
+              + "); build with: mvn -pl serving-examples -am verify");
+    }
+    return Path.of(value);
+  }
+
+  private static void report(String what, long since) {
+    System.out.printf("ClusterSmokeIT: %s in %.1f s%n", what, (System.nanoTime() - since) / 1e9);
+  }
+}
