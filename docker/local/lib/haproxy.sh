@@ -23,6 +23,10 @@ defaults
   # request never waits on a dead server for longer than one short connect timeout.
   retries 2
   option redispatch 1
+  # A fresh server connection per request: an idle pooled connection to an executor that just
+  # died would otherwise take a request down with it (HAProxy cannot retry a sent POST), so a
+  # client's retry could fail too. A connect to the dead server is refused, then redispatched.
+  http-reuse never
   timeout connect 1s
   timeout client 60s
   timeout server 60s

@@ -22,7 +22,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
@@ -45,9 +44,6 @@ class ClusterSmokeIT {
   private static final String APPLE = "{\"item\":\"apple\",\"quantity\":3}";
   private static final String APPLE_QUOTE =
       "{\"item\":\"apple\",\"quantity\":3,\"unitPrice\":0.5,\"total\":1.5}";
-
-  /** What the connector logs when a reply is computed in a JVM that does not hold its client. */
-  private static final String UNROUTABLE = "replies whose id names no running service";
 
   private static final HttpClient CLIENT =
       HttpClient.newBuilder()
@@ -154,7 +150,6 @@ class ClusterSmokeIT {
   @Test
   void quoteIsAnsweredByTheQueryOnTheCluster() throws Exception {
     HttpResponse<String> response = exchanges().direct();
-    assumeRepliesReachTheDriver(response);
     assertEquals(200, response.statusCode(), response.body());
     assertEquals(APPLE_QUOTE, response.body());
     assertEquals("application/json", response.headers().firstValue("content-type").orElse(""));
@@ -169,7 +164,6 @@ class ClusterSmokeIT {
     Exchanges both = exchanges();
     assertEquals(both.direct().statusCode(), both.viaHaproxy().statusCode());
     assertEquals(both.direct().body(), both.viaHaproxy().body());
-    assumeRepliesReachTheDriver(both.viaHaproxy());
     assertEquals(200, both.viaHaproxy().statusCode(), both.viaHaproxy().body());
     assertEquals(APPLE_QUOTE, both.viaHaproxy().body());
   }
@@ -187,21 +181,6 @@ class ClusterSmokeIT {
         .pollInterval(Duration.ofMillis(500))
         .until(() -> !listing(commits).isEmpty());
     assertFalse(listing(commits).isEmpty());
-  }
-
-  /**
-   * Requests are answered only when the reply reaches the JVM holding the client's connection. A
-   * connector that cannot forward replies from executors to the driver (see "Not built yet" in
-   * docs/architecture.md) answers 504 and logs them as unroutable: the reply assertions are skipped
-   * then, and run as soon as the connector forwards.
-   */
-  private static void assumeRepliesReachTheDriver(HttpResponse<String> response) {
-    Assumptions.assumeFalse(
-        response.statusCode() == 504 && driver.logContains(UNROUTABLE),
-        "the connector does not forward replies from executors to the driver yet: 504, and the"
-            + " driver logged '"
-            + UNROUTABLE
-            + "'");
   }
 
   private static synchronized Exchanges exchanges() throws Exception {

@@ -238,6 +238,11 @@ public final class LocalCluster implements AutoCloseable {
     return new SparkDriver("driver-" + name, pid, process, Path.of(facts.get("log")));
   }
 
+  /** Stops one submitted application's driver by its recorded PID (its executors end with it). */
+  public void stopDriver(SparkDriver driver) {
+    toolkit.run(START_TIMEOUT, "stop", driver.name());
+  }
+
   /** The executor JVMs running under the Worker on {@code host}: that Worker's child processes. */
   public List<ProcessHandle> executors(String workerHost) {
     ProcessHandle worker = workers.get(workerHost);

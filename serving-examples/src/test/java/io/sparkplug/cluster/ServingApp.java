@@ -25,7 +25,8 @@ import org.apache.spark.sql.types.DataTypes;
 
 /**
  * The application the cluster tests submit with {@code spark-submit}, as a user would submit a
- * serving job. Each argument {@code service=NAME,mode=M,plan=P,port=N[,controlPort=N][,trigger=T]}
+ * serving job. Each argument {@code
+ * service=NAME,mode=M,plan=P,port=N,checkpoint=DIR[,path=/p][,controlPort=N][,trigger=real-time]}
  * starts one query; every reply carries {@code x-served-by}, the executor that computed it.
  *
  * <ul>
@@ -70,7 +71,7 @@ public final class ServingApp {
             .option("port", service.get("port"))
             .option("mode", service.getOrDefault("mode", "driver"))
             .option("requestTimeout", service.getOrDefault("requestTimeout", "10s"));
-    for (String option : List.of("controlPort", "host", "drainTimeout")) {
+    for (String option : List.of("controlPort", "host", "drainTimeout", "path")) {
       if (service.containsKey(option)) {
         reader = reader.option(option, service.get(option));
       }

@@ -1,0 +1,398 @@
+package io.sparkplug.cluster;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * Per-executor serving on a real standalone cluster: a Master and two Workers on their own loopback
+ * addresses, one executor JVM each, the test application submitted with {@code spark-submit}, and
+ * HAProxy in front of the two executor servers with health checks. One application serves three
+ * ways at once: executor mode on {@code /echo} and {@code /shuffle} (one port on every executor),
+ * and head-node mode on its own driver port.
+ */
+@Timeout(300)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class ExecutorModeIT {
+  private static final String[] WORKERS = {"127.0.0.2", "127.0.0.3"};
+  private static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(10);
+  private static final HttpClient CLIENT =
+      HttpClient.newBuilder()
+          .version(HttpClient.Version.HTTP_1_1)
+          .connectTimeout(Duration.ofSeconds(2))
+          .build();
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  private static long classStart;
+  private static LocalCluster cluster;
+  private static SparkDriver driver;
+  private static Path connectorJar;
+  private static Path testsJar;
+  private static int executorPort;
+  private static int controlPort;
+  private static int headPort;
+  private static URI balancer;
+
+  @BeforeAll
+  static void startClusterAndSubmit() throws Exception {
+    classStart = System.nanoTime();
+    connectorJar = requiredFile("sparkplug.connector.jar");
+    testsJar = requiredFile("sparkplug.tests.jar");
+    cluster = LocalCluster.create("ExecutorModeIT");
+    cluster.startMaster();
+    cluster.startWorkers(List.of(WORKERS), 1, "1g");
+    report("cluster up", classStart);
+
+    executorPort = portFreeOnEveryWorker();
+    controlPort = FreePorts.on("127.0.0.1");
+    headPort = FreePorts.on("127.0.0.1");
+    long submitted = System.nanoTime();
+    driver =
+        submit(
+            "serving",
+            List.of(
+                service("echo", "executor", "echo", executorPort, "/echo")
+                    + ",controlPort="
+                    + controlPort,
+                service("shuffle", "executor", "shuffle", executorPort, "/shuffle"),
+                service("head", "driver", "shuffle", headPort, "/")));
+    for (String host : WORKERS) {
+      driver.awaitListening(host, executorPort, Duration.ofMinutes(3));
+    }
+    report("both executor servers listening after spark-submit", submitted);
+    balancer =
+        cluster.startHaproxy(
+            List.of(WORKERS[0] + ":" + executorPort, WORKERS[1] + ":" + executorPort));
+  }
+
+  private static String service(String name, String mode, String plan, int port, String path)
+      throws Exception {
+    Path checkpoint = Files.createTempDirectory("sparkplug-it-" + name);
+    return "service="
+        + name
+        + ",mode="
+        + mode
+        + ",plan="
+        + plan
+        + ",port="
+        + port
+        + ",path="
+        + path
+        + ",checkpoint="
+        + checkpoint;
+  }
+
+  private static SparkDriver submit(String name, List<String> services) {
+    return cluster.submit(
+        name,
+        "io.sparkplug.cluster.ServingApp",
+        testsJar,
+        List.of(connectorJar),
+        Map.of(
+            "spark.executor.memory", "512m",
+            "spark.sql.shuffle.partitions", "2",
+            // A replacement executor must not be refused as a repeat offender.
+            "spark.excludeOnFailure.enabled", "false"),
+        services);
+  }
+
+  @AfterAll
+  static void stopCluster() {
+    if (cluster == null) {
+      return;
+    }
+    cluster.close();
+    List<String> alive =
+        cluster.leftAlive(Duration.ofSeconds(15)).stream()
+            .map(process -> process.pid() + " " + process.info().commandLine().orElse("?"))
+            .toList();
+    assertEquals(List.of(), alive, "processes left alive after close()");
+    report("whole class", classStart);
+  }
+
+  @Test
+  @Order(1)
+  void directoryListsBothExecutorServersAsHealthy() throws Exception {
+    JsonNode servers = awaitServing(2);
+    Set<String> hosts = new HashSet<>();
+    for (JsonNode server : servers) {
+      hosts.add(server.path("host").asText());
+      assertEquals(executorPort, server.path("port").asInt(), server.toString());
+    }
+    assertEquals(Set.of(WORKERS), hosts);
+    for (String host : WORKERS) {
+      HttpResponse<String> health =
+          get(URI.create("http://" + host + ":" + executorPort + "/-/health"));
+      assertEquals(200, health.statusCode(), health.body());
+    }
+    assertEquals(200, get(balancer.resolve("/-/health")).statusCode());
+  }
+
+  @Test
+  @Order(2)
+  void balancerSpreadsRequestsOverBothExecutors() throws Exception {
+    awaitServing(2);
+    Set<String> servedBy = new HashSet<>();
+    for (int i = 0; i < 40; i++) {
+      HttpResponse<String> response = post(balancer.resolve("/echo"), "hello " + i);
+      assertEquals(200, response.statusCode(), response.body());
+      assertEquals("echo: HELLO " + i, response.body());
+      servedBy.add(response.headers().firstValue("x-served-by").orElse("?"));
+    }
+    assertEquals(2, servedBy.size(), "executors that answered: " + servedBy);
+  }
+
+  @Test
+  @Order(3)
+  void shuffledRepliesReachTheExecutorHoldingTheClient() throws Exception {
+    awaitServing(2);
+    List<CompletableFuture<HttpResponse<String>>> calls = new ArrayList<>();
+    for (int i = 0; i < 60; i++) {
+      calls.add(postAsync(balancer.resolve("/shuffle"), "item-" + i));
+    }
+    Set<String> computedOn = new HashSet<>();
+    for (int i = 0; i < calls.size(); i++) {
+      HttpResponse<String> response = calls.get(i).get(30, TimeUnit.SECONDS);
+      assertEquals(200, response.statusCode(), response.body());
+      assertEquals("shuffle: ITEM-" + i, response.body());
+      computedOn.add(response.headers().firstValue("x-served-by").orElse("?"));
+    }
+    // Clients alternate between the two executors and replies are computed on both, so many
+    // replies crossed from one executor to the other.
+    assertEquals(2, computedOn.size(), "executors that computed replies: " + computedOn);
+  }
+
+  @Test
+  @Order(4)
+  void headNodeModeOnTheClusterRepliesThroughTheDriver() throws Exception {
+    for (int i = 0; i < 10; i++) {
+      HttpResponse<String> response =
+          post(URI.create("http://127.0.0.1:" + headPort + "/"), "head " + i);
+      assertEquals(200, response.statusCode(), response.body());
+      assertEquals("head: HEAD " + i, response.body());
+      assertNotEquals(
+          "driver",
+          response.headers().firstValue("x-served-by").orElse("driver"),
+          "the reply was computed on an executor");
+    }
+  }
+
+  /**
+   * Kills one executor's JVM under steady load through the balancer. No client waits past its
+   * timeout; a request that failed with the executor succeeds when retried; the other executor
+   * keeps serving; the replacement executor starts a server and serves, without a query restart.
+   */
+  @Test
+  @Order(5)
+  void killedExecutorFailsFastAndItsReplacementServes() throws Exception {
+    awaitServing(2);
+    String victimHost = WORKERS[1];
+    long victim = cluster.executorPids(victimHost).get(0);
+    String victimInstance = instanceOn(victimHost);
+    record Outcome(long startedMs, long tookMs, int status, boolean retried, int retryStatus) {}
+    ConcurrentLinkedQueue<Outcome> outcomes = new ConcurrentLinkedQueue<>();
+    ExecutorService load = Executors.newFixedThreadPool(8);
+    long loadStart = System.nanoTime();
+    long loadEnd = loadStart + TimeUnit.SECONDS.toNanos(20);
+    List<CompletableFuture<Void>> senders = new ArrayList<>();
+    for (int t = 0; t < 8; t++) {
+      int sender = t;
+      senders.add(
+          CompletableFuture.runAsync(
+              () -> {
+                int n = 0;
+                while (System.nanoTime() < loadEnd) {
+                  long start = System.nanoTime();
+                  int status = sendQuietly("load " + sender + "-" + n);
+                  long took = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+                  int retryStatus = status == 200 ? 0 : sendQuietly("retry " + sender + "-" + n);
+                  outcomes.add(
+                      new Outcome(
+                          TimeUnit.NANOSECONDS.toMillis(start - loadStart),
+                          took,
+                          status,
+                          status != 200,
+                          retryStatus));
+                  n++;
+                }
+              },
+              load));
+    }
+    Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> outcomes.size() > 50);
+    long killedAtMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - loadStart);
+    cluster.killExecutor(victim);
+    CompletableFuture.allOf(senders.toArray(new CompletableFuture<?>[0])).get(90, TimeUnit.SECONDS);
+    load.shutdownNow();
+
+    long slow =
+        outcomes.stream().filter(o -> o.tookMs() > REQUEST_TIMEOUT.toMillis() + 2_000).count();
+    List<Outcome> failed = outcomes.stream().filter(Outcome::retried).toList();
+    long lost = failed.stream().filter(o -> o.retryStatus() != 200).count();
+    long servedAfterKill =
+        outcomes.stream()
+            .filter(o -> o.startedMs() > killedAtMs + 2_000 && o.status() == 200)
+            .count();
+    System.out.printf(
+        "ExecutorModeIT: %d requests under load, %d failed first (max %d ms), %d failed their retry,"
+            + " %d answered after the kill%n",
+        outcomes.size(),
+        failed.size(),
+        failed.stream().mapToLong(Outcome::tookMs).max().orElse(0),
+        lost,
+        servedAfterKill);
+    assertEquals(0, slow, "requests that waited past their timeout");
+    assertEquals(0, lost, "requests whose retry through the balancer failed too: " + failed);
+    assertTrue(servedAfterKill > 20, "the surviving executor kept serving: " + servedAfterKill);
+
+    // The Worker starts a replacement executor; the query starts a server on it and uses it.
+    JsonNode replacement =
+        Awaitility.await("a new server on " + victimHost)
+            .atMost(Duration.ofSeconds(120))
+            .pollInterval(Duration.ofMillis(500))
+            .until(
+                () -> serverOn(victimHost),
+                server ->
+                    server != null
+                        && !server.path("instance").asText().equals(victimInstance)
+                        && server.path("state").asText().equals("serving"));
+    Awaitility.await("the balancer sends traffic to the replacement")
+        .atMost(Duration.ofSeconds(60))
+        .pollInterval(Duration.ofMillis(100))
+        .until(
+            () -> {
+              HttpResponse<String> response = post(balancer.resolve("/echo"), "back");
+              return response.statusCode() == 200
+                  && response
+                      .headers()
+                      .firstValue("x-served-by")
+                      .orElse("")
+                      .equals(replacement.path("executorId").asText());
+            });
+    assertTrue(driver.isAlive(), "the driver died:\n" + driver.logTail(40));
+  }
+
+  private static int sendQuietly(String body) {
+    try {
+      HttpResponse<String> response = post(balancer.resolve("/echo"), body);
+      return response.statusCode() == 200 && response.body().equals("echo: " + body.toUpperCase())
+          ? 200
+          : Math.max(response.statusCode(), 1);
+    } catch (Exception e) {
+      System.out.println("ExecutorModeIT: request failed: " + e);
+      return -1;
+    }
+  }
+
+  private static JsonNode awaitServing(int count) {
+    return Awaitility.await("" + count + " executor servers serving")
+        .atMost(Duration.ofSeconds(120))
+        .pollInterval(Duration.ofMillis(250))
+        .until(
+            () -> {
+              List<JsonNode> serving = new ArrayList<>();
+              for (JsonNode server : directory().path("servers")) {
+                if (server.path("state").asText().equals("serving")) {
+                  serving.add(server);
+                }
+              }
+              return JSON.valueToTree(serving);
+            },
+            servers -> servers.size() >= count);
+  }
+
+  private static String instanceOn(String host) throws Exception {
+    JsonNode server = serverOn(host);
+    return server == null ? "" : server.path("instance").asText();
+  }
+
+  private static JsonNode serverOn(String host) throws Exception {
+    JsonNode found = null;
+    for (JsonNode server : directory().path("servers")) {
+      if (server.path("host").asText().equals(host)
+          && !server.path("state").asText().equals("lost")) {
+        found = server;
+      }
+    }
+    return found;
+  }
+
+  private static JsonNode directory() throws Exception {
+    HttpResponse<String> response =
+        get(URI.create("http://127.0.0.1:" + controlPort + "/-/servers"));
+    assertEquals(200, response.statusCode(), response.body());
+    return JSON.readTree(response.body());
+  }
+
+  private static int portFreeOnEveryWorker() {
+    for (int attempt = 0; attempt < 50; attempt++) {
+      int port = FreePorts.on(WORKERS[0]);
+      if (!FreePorts.listening(WORKERS[1], port)) {
+        return port;
+      }
+    }
+    throw new IllegalStateException("no port free on every worker address");
+  }
+
+  private static HttpResponse<String> post(URI uri, String body) throws Exception {
+    return postAsync(uri, body).get(REQUEST_TIMEOUT.toSeconds() + 20, TimeUnit.SECONDS);
+  }
+
+  private static CompletableFuture<HttpResponse<String>> postAsync(URI uri, String body) {
+    return CLIENT.sendAsync(
+        HttpRequest.newBuilder(uri)
+            .timeout(REQUEST_TIMEOUT.plusSeconds(15))
+            .POST(HttpRequest.BodyPublishers.ofString(body))
+            .build(),
+        HttpResponse.BodyHandlers.ofString());
+  }
+
+  private static HttpResponse<String> get(URI uri) throws Exception {
+    return CLIENT.send(
+        HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(10)).build(),
+        HttpResponse.BodyHandlers.ofString());
+  }
+
+  private static Path requiredFile(String property) {
+    String value = System.getProperty(property);
+    if (value == null || !Files.isRegularFile(Path.of(value))) {
+      throw new IllegalStateException(
+          property
+              + " names no file ("
+              + value
+              + "); build with: mvn -pl serving-examples -am verify");
+    }
+    return Path.of(value);
+  }
+
+  private static void report(String what, long since) {
+    System.out.printf("ExecutorModeIT: %s in %.1f s%n", what, (System.nanoTime() - since) / 1e9);
+  }
+}
