@@ -152,9 +152,16 @@ notes="$work/notes.md"
   cat "$work/pending-memory.md"
   echo
 } > "$notes"
+# The cluster section (benchmarks/cluster-suite.sh) is a separate run: keep it across this one.
+cluster_section="$work/cluster-section.md"
+sed -n '/<!-- cluster-suite:start -->/,/<!-- cluster-suite:end -->/p' "$bench_dir/RESULTS.md" \
+  > "$cluster_section" 2> /dev/null || true
 java -cp "$jar" io.sparkplug.bench.ResultsReport --input "$results" \
   --output "$bench_dir/RESULTS.md" --chart "$bench_dir/latency-vs-rate.png" \
   --machine "$machine" --command "benchmarks/run-suite.sh${QUICK:+ (QUICK=1)}" \
   --date "$(date -u '+%Y-%m-%d %H:%M UTC')" --notes "$notes"
+if [[ -s $cluster_section ]]; then
+  { echo; cat "$cluster_section"; } >> "$bench_dir/RESULTS.md"
+fi
 cp "$results" "$bench_dir/results.jsonl"
 echo "wrote $bench_dir/RESULTS.md, $bench_dir/latency-vs-rate.png and $bench_dir/results.jsonl"

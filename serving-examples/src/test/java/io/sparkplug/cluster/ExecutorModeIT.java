@@ -248,6 +248,7 @@ class ExecutorModeIT {
     }
     Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> outcomes.size() > 50);
     long killedAtMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - loadStart);
+    long killedAt = System.nanoTime();
     cluster.killExecutor(victim);
     CompletableFuture.allOf(senders.toArray(new CompletableFuture<?>[0])).get(90, TimeUnit.SECONDS);
     load.shutdownNow();
@@ -296,7 +297,66 @@ class ExecutorModeIT {
                       .orElse("")
                       .equals(replacement.path("executorId").asText());
             });
+    report("kill -9 of an executor to its replacement serving through the balancer", killedAt);
     assertTrue(driver.isAlive(), "the driver died:\n" + driver.logTail(40));
+  }
+
+  /** Real-time mode on the cluster: per executor, and (a second application) head-node. */
+  @Test
+  @Order(6)
+  void realTimeModeServesOnTheClusterInBothModes() throws Exception {
+    cluster.stopDriver(driver);
+    int rtControlPort = FreePorts.on("127.0.0.1");
+    SparkDriver perExecutor =
+        submit(
+            "real-time-executor",
+            List.of(
+                service("rt", "executor", "echo", executorPort, "/echo")
+                    + ",trigger=real-time,controlPort="
+                    + rtControlPort));
+    Set<String> servedBy = new HashSet<>();
+    Awaitility.await("real-time replies from both executors through the balancer")
+        .atMost(Duration.ofSeconds(150))
+        .pollInterval(Duration.ofMillis(10))
+        .until(
+            () -> {
+              HttpResponse<String> response = post(balancer.resolve("/echo"), "fast");
+              if (response.statusCode() == 200) {
+                assertEquals("rt: FAST", response.body());
+                servedBy.add(response.headers().firstValue("x-served-by").orElse("?"));
+              }
+              return servedBy.size() == 2;
+            });
+    long start = System.nanoTime();
+    for (int i = 0; i < 50; i++) {
+      HttpResponse<String> response = post(balancer.resolve("/echo"), "rt " + i);
+      assertEquals(200, response.statusCode(), response.body());
+      assertEquals("rt: RT " + i, response.body());
+    }
+    report("50 sequential real-time requests (executor mode)", start);
+    cluster.stopDriver(perExecutor);
+
+    int rtHeadPort = FreePorts.on("127.0.0.1");
+    SparkDriver headNode =
+        submit(
+            "real-time-driver",
+            List.of(service("rthead", "driver", "echo", rtHeadPort, "/") + ",trigger=real-time"));
+    headNode.awaitListening("127.0.0.1", rtHeadPort, Duration.ofMinutes(3));
+    URI head = URI.create("http://127.0.0.1:" + rtHeadPort + "/");
+    // Until a reader on an executor takes requests (a cold executor starts its first batches
+    // late), requests wait and may get their 504.
+    Awaitility.await("a real-time reply through the driver")
+        .atMost(Duration.ofSeconds(150))
+        .pollInterval(Duration.ofMillis(10))
+        .until(() -> post(head, "warm").statusCode() == 200);
+    start = System.nanoTime();
+    for (int i = 0; i < 50; i++) {
+      HttpResponse<String> response = post(head, "head " + i);
+      assertEquals(200, response.statusCode(), response.body());
+      assertEquals("rthead: HEAD " + i, response.body());
+      assertNotEquals("driver", response.headers().firstValue("x-served-by").orElse("driver"));
+    }
+    report("50 sequential real-time requests (driver mode, readers on executors)", start);
   }
 
   private static int sendQuietly(String body) {

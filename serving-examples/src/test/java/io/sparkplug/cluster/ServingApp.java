@@ -44,7 +44,6 @@ public final class ServingApp {
             .appName("sparkplug-cluster-test")
             .config("spark.sql.adaptive.enabled", "false")
             .config("spark.sql.streaming.pollingDelay", "1ms")
-            .config("spark.sql.streaming.realTimeMode.minBatchDuration", "2000")
             .getOrCreate();
     UserDefinedFunction executorId =
         udf((UDF0<String>) () -> SparkEnv.get().executorId(), DataTypes.StringType)
@@ -94,7 +93,7 @@ public final class ServingApp {
           .queryName(service.get("service"))
           .foreach(SparkPlugHttp.replyWriter())
           .outputMode("update")
-          .trigger(Trigger.RealTime("2 seconds"))
+          .trigger(Trigger.RealTime("5 seconds"))
           .option("checkpointLocation", checkpoint)
           .start();
     }

@@ -1,0 +1,162 @@
+#!/usr/bin/env bash
+# Per-executor serving on a real standalone cluster: throughput and latency through HAProxy with
+# one executor and with two, against bare Netty behind the same balancer, in one run. Writes the
+# section between the cluster markers of benchmarks/RESULTS.md.
+#
+#   benchmarks/cluster-suite.sh            # about 6 minutes on 2 cores
+#   QUICK=1 benchmarks/cluster-suite.sh    # shorter loads, for trying the script
+#
+# Every process is started through docker/local/sparkplug-local (PIDs recorded, stopped by PID)
+# or here (PID recorded, bounded by --max-seconds). All traffic stays on loopback addresses.
+set -euo pipefail
+cd "$(dirname "$0")"
+bench_dir=$(pwd)
+repo=$(cd .. && pwd)
+toolkit="$repo/docker/local/sparkplug-local"
+
+mvn -q -B -f "$repo/pom.xml" -pl benchmarks,serving-examples -am -DskipTests -DskipITs package
+jar="$bench_dir/target/sparkplug-http-benchmarks.jar"
+version=$(sed -n 's:.*<version>\(.*-SNAPSHOT\)</version>.*:\1:p' "$repo/pom.xml" | head -1)
+connector="$repo/connector/target/sparkplug-http-connector-$version.jar"
+tests_jar="$repo/serving-examples/target/sparkplug-http-serving-examples-$version-tests.jar"
+flags=$(sed -n "s:.*<spark.jvm.flags>\(.*\)</spark.jvm.flags>.*:\1:p" "$repo/pom.xml")
+
+work=$(mktemp -d /tmp/sparkplug-cluster-bench.XXXXXX)
+export SPARKPLUG_STATE="$work/state"
+results="$work/results.jsonl"
+: > "$results"
+seconds=${QUICK:+4}
+seconds=${seconds:-12}
+
+bare_pids=()
+cleanup() {
+  for pid in "${bare_pids[@]}"; do kill "$pid" 2> /dev/null || true; done
+  "$toolkit" stop all > /dev/null 2>&1 || true
+}
+trap cleanup EXIT
+
+free_port() {
+  python3 -c 'import socket,random
+for _ in range(200):
+    p = random.randint(20000, 31999)
+    ok = True
+    for h in ("127.0.0.1", "127.0.0.2", "127.0.0.3"):
+        s = socket.socket()
+        try:
+            s.bind((h, p))
+        except OSError:
+            ok = False
+        finally:
+            s.close()
+    if ok:
+        print(p)
+        break'
+}
+
+# load SYSTEM URL LABEL loadgen-args...
+load() {
+  local system=$1 url=$2 label=$3
+  shift 3
+  local line
+  line=$(java -cp "$jar" io.sparkplug.bench.LoadGenerator --url "$url" --method POST \
+    --body "hello cluster" --warmup 2 --duration "$seconds" "$@" 2> "$work/last-load.err")
+  echo "{\"system\":\"$system\",\"scenario\":\"echo\",\"load\":\"$label\",${line#\{}" >> "$results"
+  echo "$system / $label: $line"
+}
+
+loads() {
+  local system=$1 url=$2
+  load "$system" "$url" "sequential" --connections 1
+  load "$system" "$url" "open 500/s" --rate 500
+  load "$system" "$url" "closed 64" --connections 64
+}
+
+directory_serving() {
+  curl -fsS --max-time 2 "http://127.0.0.1:$1/-/servers" 2> /dev/null |
+    python3 -c 'import json,sys; print(sum(s["state"] == "serving" for s in json.load(sys.stdin)["servers"]))' \
+      2> /dev/null || echo 0
+}
+
+# await_serving CONTROL_PORT COUNT: bounded wait until the driver's directory lists COUNT servers.
+await_serving() {
+  for _ in $(seq 1 240); do
+    [[ $(directory_serving "$1") -ge $2 ]] && return 0
+    sleep 0.5
+  done
+  echo "fewer than $2 executor servers serving after 120 s" >&2
+  exit 1
+}
+
+"$toolkit" homes > /dev/null
+"$toolkit" master start --port "$(free_port)" --webui-port "$(free_port)" > "$work/master.env"
+master_url=$(sed -n 's/^url=//p' "$work/master.env")
+"$toolkit" worker start 127.0.0.2 --cores 1 --memory 1g --webui-port "$(free_port)" > /dev/null
+
+port=$(free_port)
+control=$(free_port)
+"$toolkit" submit --name bench -- --master "$master_url" --jars "$connector" \
+  --conf spark.executor.memory=512m --conf spark.ui.enabled=false \
+  --class io.sparkplug.cluster.ServingApp "$tests_jar" \
+  "service=echo,mode=executor,plan=echo,port=$port,path=/echo,controlPort=$control,checkpoint=$work/ckpt" \
+  > /dev/null
+await_serving "$control" 1
+lb_port=$(free_port)
+"$toolkit" haproxy start --port "$lb_port" --stats-port "$(free_port)" \
+  "127.0.0.2:$port" "127.0.0.3:$port" > /dev/null
+loads "executor mode, 1 executor" "http://127.0.0.1:$lb_port/echo"
+
+# A second Worker: the running application gets an executor there, which starts serving.
+"$toolkit" worker start 127.0.0.3 --cores 1 --memory 1g --webui-port "$(free_port)" > /dev/null
+await_serving "$control" 2
+# Both backends must be UP in HAProxy before measuring.
+for _ in $(seq 1 60); do
+  curl -fsS --max-time 2 "http://127.0.0.3:$port/-/health" > /dev/null 2>&1 && break
+  sleep 0.5
+done
+loads "executor mode, 2 executors" "http://127.0.0.1:$lb_port/echo"
+"$toolkit" stop haproxy driver-bench > /dev/null
+
+# The ceiling: bare Netty on the same two addresses, behind the same balancer configuration.
+bare_port=$(free_port)
+for host in 127.0.0.2 127.0.0.3; do
+  # shellcheck disable=SC2086
+  java $flags -cp "$jar" io.sparkplug.bench.BareNettyServer --host "$host" --port "$bare_port" \
+    --threads 1 --max-seconds 600 > "$work/bare-$host.out" 2>&1 &
+  bare_pids+=($!)
+done
+"$toolkit" haproxy start --port "$lb_port" --stats-port "$(free_port)" \
+  "127.0.0.2:$bare_port" "127.0.0.3:$bare_port" > /dev/null
+loads "bare Netty x2 behind HAProxy" "http://127.0.0.1:$lb_port/echo"
+
+machine="$(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2 / 1048576}' /proc/meminfo), $(uname -sr), $(java -version 2>&1 | head -1)"
+section=$(python3 - "$results" "$machine" "$(date -u '+%Y-%m-%d %H:%M UTC')" "${QUICK:+QUICK=1 }benchmarks/cluster-suite.sh" << 'EOF'
+import json, sys
+rows = [json.loads(l) for l in open(sys.argv[1])]
+ceiling = {r["load"]: r for r in rows if r["system"].startswith("bare")}
+out = ["<!-- cluster-suite:start -->", "## Per-executor serving on a standalone cluster", "",
+       f"Machine: {sys.argv[2]}. Date: {sys.argv[3]}. Command: `{sys.argv[4]}`.", "",
+       "A Master and Workers on 127.0.0.2 and 127.0.0.3 (one core, 1 GB each), executors in their"
+       " own JVMs, `ServingApp` (echo, upper-cased) submitted with `spark-submit` in executor mode"
+       " and micro-batch, HAProxy (the tests' configuration) in front. The ceiling is bare Netty on"
+       " the same two addresses behind the same HAProxy. Every process shares the same 2 cores.", "",
+       "| system | load | throughput req/s | p50 ms | p90 ms | p99 ms | max ms | errors | throughput vs ceiling |",
+       "|---|---|---|---|---|---|---|---|---|"]
+for r in rows:
+    c = ceiling.get(r["load"])
+    ratio = f'{r["throughputRps"] / c["throughputRps"]:.0%}' if c and c["throughputRps"] else ""
+    out.append(f'| {r["system"]} | {r["load"]} | {r["throughputRps"]:.0f} | {r["p50Ms"]:.2f} | '
+               f'{r["p90Ms"]:.2f} | {r["p99Ms"]:.2f} | {r["maxMs"]:.1f} | {r["errors"] + r["non2xx"]} | {ratio} |')
+out.append("<!-- cluster-suite:end -->")
+print("\n".join(out))
+EOF
+)
+python3 - "$bench_dir/RESULTS.md" "$section" << 'EOF'
+import re, sys
+path, section = sys.argv[1], sys.argv[2]
+text = open(path).read()
+pattern = re.compile(r"<!-- cluster-suite:start -->.*?<!-- cluster-suite:end -->", re.S)
+text = pattern.sub(lambda m: section, text) if pattern.search(text) else text.rstrip() + "\n\n" + section + "\n"
+open(path, "w").write(text)
+EOF
+cp "$results" "$bench_dir/results-cluster.jsonl"
+echo "wrote the cluster section of $bench_dir/RESULTS.md"
