@@ -238,6 +238,17 @@ public final class LocalCluster implements AutoCloseable {
     return new SparkDriver("driver-" + name, pid, process, Path.of(facts.get("log")));
   }
 
+  /** SIGKILLs a driver, as a crash would, and waits until it is gone. */
+  public void killDriver(SparkDriver driver) {
+    ProcessHandle process =
+        ProcessHandle.of(driver.pid())
+            .orElseThrow(() -> new IllegalStateException(driver.name() + " is not running"));
+    process.destroyForcibly();
+    if (!awaitExit(process, Duration.ofSeconds(10))) {
+      throw new IllegalStateException(driver.name() + " survived SIGKILL");
+    }
+  }
+
   /** Stops one submitted application's driver by its recorded PID (its executors end with it). */
   public void stopDriver(SparkDriver driver) {
     toolkit.run(START_TIMEOUT, "stop", driver.name());

@@ -13,11 +13,13 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.apache.spark.SparkEnv;
+import org.apache.spark.TaskContext;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.api.java.UDF0;
+import org.apache.spark.sql.api.java.UDF1;
 import org.apache.spark.sql.expressions.UserDefinedFunction;
 import org.apache.spark.sql.streaming.StreamingQuery;
 import org.apache.spark.sql.streaming.Trigger;
@@ -32,8 +34,13 @@ import org.apache.spark.sql.types.DataTypes;
  * <ul>
  *   <li>{@code plan=echo}: the body upper-cased, computed where the request was read;
  *   <li>{@code plan=shuffle}: the same after {@code repartition} by body, so most replies are
- *       computed on another executor than the one holding the client's connection.
+ *       computed on another executor than the one holding the client's connection;
+ *   <li>{@code plan=flaky}: as echo, but a task's first attempt fails at a body starting with
+ *       {@code fail}, after the rows before it were answered: Spark retries the task;
+ *   <li>{@code plan=explode}: every row throws, so the query fails.
  * </ul>
+ *
+ * <p>A query that fails is reported on stdout ({@code query NAME failed: ...}); the others go on.
  */
 public final class ServingApp {
   private ServingApp() {}
@@ -54,9 +61,18 @@ public final class ServingApp {
       queries.add(start(spark, service, executorId));
       System.out.println("started " + arg);
     }
-    spark.streams().awaitAnyTermination();
-    for (StreamingQuery query : queries) {
-      query.stop();
+    while (queries.stream().anyMatch(StreamingQuery::isActive)) {
+      try {
+        spark.streams().awaitAnyTermination();
+      } catch (Exception e) {
+        // reported below
+      }
+      for (StreamingQuery query : queries) {
+        if (!query.isActive() && query.exception().isDefined()) {
+          System.out.println("query " + query.name() + " failed: " + query.exception().get());
+        }
+      }
+      spark.streams().resetTerminated();
     }
   }
 
@@ -79,12 +95,17 @@ public final class ServingApp {
     if ("shuffle".equals(service.get("plan"))) {
       requests = requests.repartition(4, col("body"));
     }
+    Column body = col("body").cast("string");
+    if ("flaky".equals(service.get("plan"))) {
+      body = failFirstAttempt().apply(body);
+    } else if ("explode".equals(service.get("plan"))) {
+      body = explode().apply(body);
+    }
     Column servedBy = map(lit("x-served-by"), executorId.apply());
     Dataset<Row> replies =
         requests.select(
             col("id"),
-            concat(lit(service.get("service") + ": "), upper(col("body").cast("string")))
-                .as("body"),
+            concat(lit(service.get("service") + ": "), upper(body)).as("body"),
             servedBy.as("headers"));
     String checkpoint = service.get("checkpoint");
     if ("real-time".equals(service.get("trigger"))) {
@@ -103,6 +124,28 @@ public final class ServingApp {
         .format("sparkplug-http")
         .option("checkpointLocation", checkpoint)
         .start();
+  }
+
+  private static UserDefinedFunction failFirstAttempt() {
+    return udf(
+            (UDF1<String, String>)
+                body -> {
+                  if (body.startsWith("fail") && TaskContext.get().attemptNumber() == 0) {
+                    throw new IllegalStateException("first attempt fails at " + body);
+                  }
+                  return body;
+                },
+            DataTypes.StringType)
+        .asNondeterministic();
+  }
+
+  private static UserDefinedFunction explode() {
+    return udf(
+        (UDF1<String, String>)
+            body -> {
+              throw new IllegalStateException("internal detail that must not reach clients");
+            },
+        DataTypes.StringType);
   }
 
   private static Map<String, String> parse(String arg) {

@@ -1,0 +1,350 @@
+package io.sparkplug.cluster;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * The failures a production cluster sees, on a real one: a Master and two Workers, checkpoints on a
+ * real HDFS (NameNode and DataNode in their own JVMs). A task that fails once and is retried, user
+ * code that fails the query, and a driver killed under load and submitted again with the same
+ * checkpoint.
+ */
+@Timeout(400)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class FailuresIT {
+  private static final String[] WORKERS = {"127.0.0.2", "127.0.0.3"};
+  private static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(10);
+  private static final HttpClient CLIENT =
+      HttpClient.newBuilder()
+          .version(HttpClient.Version.HTTP_1_1)
+          .followRedirects(HttpClient.Redirect.NORMAL)
+          .connectTimeout(Duration.ofSeconds(2))
+          .build();
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  private static long classStart;
+  private static LocalCluster cluster;
+  private static String hdfs;
+  private static Path connectorJar;
+  private static Path testsJar;
+  private static SparkDriver faulty;
+  private static int flakyPort;
+  private static int explodePort;
+
+  @BeforeAll
+  static void startCluster() throws Exception {
+    classStart = System.nanoTime();
+    connectorJar = requiredFile("sparkplug.connector.jar");
+    testsJar = requiredFile("sparkplug.tests.jar");
+    cluster = LocalCluster.create("FailuresIT");
+    cluster.startMaster();
+    ExecutorService background = Executors.newSingleThreadExecutor();
+    try {
+      Future<String> hdfsStart = background.submit(cluster::startHdfs);
+      cluster.startWorkers(List.of(WORKERS), 1, "1g");
+      hdfs = hdfsStart.get();
+    } finally {
+      background.shutdownNow();
+    }
+    report("cluster and HDFS up", classStart);
+    flakyPort = FreePorts.on("127.0.0.1");
+    explodePort = FreePorts.on("127.0.0.1");
+    faulty =
+        submit(
+            "faulty",
+            List.of(
+                service("flaky", "flaky", flakyPort, "/checkpoints/flaky"),
+                service("explode", "explode", explodePort, "/checkpoints/explode")));
+    faulty.awaitListening("127.0.0.1", flakyPort, Duration.ofMinutes(3));
+    faulty.awaitListening("127.0.0.1", explodePort, Duration.ofMinutes(1));
+  }
+
+  private static String service(String name, String plan, int port, String checkpoint) {
+    return "service="
+        + name
+        + ",mode=driver,plan="
+        + plan
+        + ",port="
+        + port
+        + ",checkpoint="
+        + hdfs
+        + checkpoint
+        + ",requestTimeout="
+        + REQUEST_TIMEOUT.toSeconds()
+        + "s";
+  }
+
+  private static SparkDriver submit(String name, List<String> services) {
+    return cluster.submit(
+        name,
+        "io.sparkplug.cluster.ServingApp",
+        testsJar,
+        List.of(connectorJar),
+        Map.of(
+            "spark.executor.memory", "512m",
+            "spark.hadoop.dfs.replication", "1",
+            "spark.excludeOnFailure.enabled", "false"),
+        services);
+  }
+
+  @AfterAll
+  static void stopCluster() {
+    if (cluster == null) {
+      return;
+    }
+    cluster.close();
+    List<String> alive =
+        cluster.leftAlive(Duration.ofSeconds(15)).stream()
+            .map(process -> process.pid() + " " + process.info().commandLine().orElse("?"))
+            .toList();
+    assertEquals(List.of(), alive, "processes left alive after close()");
+    report("whole class", classStart);
+  }
+
+  /**
+   * Replies leave row by row, so a task that fails half way has answered some of its requests; its
+   * retry answers them again. Each client still gets exactly one response, the right one.
+   */
+  @Test
+  @Order(1)
+  void retriedTaskStillAnswersEachRequestOnce() throws Exception {
+    URI uri = URI.create("http://127.0.0.1:" + flakyPort + "/");
+    List<String> bodies = new ArrayList<>();
+    for (int i = 0; i < 30; i++) {
+      bodies.add(i % 10 == 9 ? "fail-" + i : "ok-" + i);
+    }
+    List<CompletableFuture<HttpResponse<String>>> calls = new ArrayList<>();
+    for (String body : bodies) {
+      calls.add(postAsync(uri, body));
+    }
+    for (int i = 0; i < calls.size(); i++) {
+      HttpResponse<String> response = calls.get(i).get(60, TimeUnit.SECONDS);
+      assertEquals(200, response.statusCode(), bodies.get(i) + ": " + response.body());
+      assertEquals("flaky: " + bodies.get(i).toUpperCase(), response.body());
+    }
+    Awaitility.await("the driver logs the failed first attempt")
+        .atMost(Duration.ofSeconds(30))
+        .until(() -> faulty.logContains("first attempt fails at fail-"));
+    HttpResponse<String> metrics = get(URI.create("http://127.0.0.1:" + flakyPort + "/-/metrics"));
+    System.out.println(
+        "FailuresIT: flaky service metrics: "
+            + metrics
+                .body()
+                .lines()
+                .filter(l -> l.startsWith("sparkplug_replies_dropped"))
+                .toList());
+  }
+
+  @Test
+  @Order(2)
+  void queryThatFailsAnswers500AndStopsAccepting() throws Exception {
+    HttpResponse<String> response =
+        post(URI.create("http://127.0.0.1:" + explodePort + "/"), "anything");
+    assertEquals(500, response.statusCode());
+    assertTrue(response.body().length() < 64, response.body());
+    assertFalse(response.body().contains("internal detail"), response.body());
+    assertFalse(response.body().contains("Exception"), response.body());
+    Awaitility.await("the failed query's port closes")
+        .atMost(Duration.ofSeconds(60))
+        .pollInterval(Duration.ofMillis(100))
+        .until(() -> !FreePorts.listening("127.0.0.1", explodePort));
+    Awaitility.await("the application reports the failure")
+        .atMost(Duration.ofSeconds(30))
+        .until(() -> faulty.logContains("query explode failed"));
+    // The other query of the application goes on serving.
+    assertEquals(
+        200, post(URI.create("http://127.0.0.1:" + flakyPort + "/"), "still").statusCode());
+    cluster.stopDriver(faulty);
+  }
+
+  /**
+   * kill -9 of a serving driver under load: every client in flight learns at once (its connection
+   * fails), none waits for its timeout. The same application submitted again with the same HDFS
+   * checkpoint serves on the same port, numbering its offsets past the old run's.
+   */
+  @Test
+  @Order(3)
+  void killedDriverFailsItsClientsFastAndRestartsFromItsCheckpoint() throws Exception {
+    int port = FreePorts.on("127.0.0.1");
+    String checkpoint = "/checkpoints/head";
+    List<String> services = List.of(service("head", "echo", port, checkpoint));
+    SparkDriver first = submit("head", services);
+    first.awaitListening("127.0.0.1", port, Duration.ofMinutes(3));
+    URI uri = URI.create("http://127.0.0.1:" + port + "/");
+    Awaitility.await("the first run answers")
+        .atMost(Duration.ofSeconds(120))
+        .pollInterval(Duration.ofMillis(100))
+        .until(() -> post(uri, "warm").statusCode() == 200);
+    for (int i = 0; i < 20; i++) {
+      assertEquals("head: RUN1-" + i, post(uri, "run1-" + i).body());
+    }
+
+    record Outcome(long tookMs, int status) {}
+    ConcurrentLinkedQueue<Outcome> afterKill = new ConcurrentLinkedQueue<>();
+    java.util.concurrent.atomic.AtomicInteger answered =
+        new java.util.concurrent.atomic.AtomicInteger();
+    ExecutorService load = Executors.newFixedThreadPool(8);
+    long[] killedAt = new long[1];
+    List<CompletableFuture<Void>> senders = new ArrayList<>();
+    long loadEnd = System.nanoTime() + TimeUnit.SECONDS.toNanos(12);
+    for (int t = 0; t < 8; t++) {
+      senders.add(
+          CompletableFuture.runAsync(
+              () -> {
+                while (System.nanoTime() < loadEnd) {
+                  long start = System.nanoTime();
+                  int status;
+                  try {
+                    status = post(uri, "load").statusCode();
+                  } catch (Exception e) {
+                    status = -1;
+                  }
+                  if (status == 200) {
+                    answered.incrementAndGet();
+                  }
+                  if (killedAt[0] != 0 && start >= killedAt[0] - 1_000_000_000L) {
+                    afterKill.add(
+                        new Outcome(
+                            TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start), status));
+                  }
+                }
+              },
+              load));
+    }
+    Awaitility.await("the load is being answered")
+        .atMost(Duration.ofSeconds(30))
+        .until(() -> answered.get() >= 30);
+    killedAt[0] = System.nanoTime();
+    cluster.killDriver(first);
+    CompletableFuture.allOf(senders.toArray(new CompletableFuture<?>[0])).get(60, TimeUnit.SECONDS);
+    load.shutdownNow();
+    long slowest = afterKill.stream().mapToLong(Outcome::tookMs).max().orElse(0);
+    long failedAfter = afterKill.stream().filter(o -> o.status() != 200).count();
+    System.out.printf(
+        "FailuresIT: %d requests around and after the driver's kill, %d failed, slowest %d ms%n",
+        afterKill.size(), failedAfter, slowest);
+    assertTrue(failedAfter > 0, "requests after the kill must fail");
+    assertTrue(slowest < 5_000, "a client waited " + slowest + " ms after the driver died");
+
+    long lastBatch = latestBatch(checkpoint);
+    long lastOffset = offsetOfBatch(checkpoint, lastBatch);
+    long resubmitted = System.nanoTime();
+    SparkDriver second = submit("head-again", services);
+    second.awaitListening("127.0.0.1", port, Duration.ofMinutes(3));
+    Awaitility.await("the second run answers")
+        .atMost(Duration.ofSeconds(120))
+        .pollInterval(Duration.ofMillis(100))
+        .until(() -> post(uri, "again").statusCode() == 200);
+    report("driver resubmitted to serving on the same port", resubmitted);
+    for (int i = 0; i < 10; i++) {
+      assertEquals("head: RUN2-" + i, post(uri, "run2-" + i).body());
+    }
+    Awaitility.await("a batch of the second run on HDFS")
+        .atMost(Duration.ofSeconds(60))
+        .until(() -> latestBatch(checkpoint) > lastBatch);
+    long newOffset = offsetOfBatch(checkpoint, latestBatch(checkpoint));
+    System.out.printf(
+        "FailuresIT: first run ended at batch %d offset %d; second run at batch %d offset %d%n",
+        lastBatch, lastOffset, latestBatch(checkpoint), newOffset);
+    assertTrue(newOffset > lastOffset, newOffset + " must follow " + lastOffset);
+    cluster.stopDriver(second);
+  }
+
+  private static long latestBatch(String checkpoint) throws Exception {
+    long latest = -1;
+    for (String name : listing(checkpoint + "/offsets")) {
+      if (name.chars().allMatch(Character::isDigit)) {
+        latest = Math.max(latest, Long.parseLong(name));
+      }
+    }
+    return latest;
+  }
+
+  /** The source offset logged for a batch: the last line of offsets/N, {"offset":N}. */
+  private static long offsetOfBatch(String checkpoint, long batch) throws Exception {
+    HttpResponse<String> file = get(webHdfs(checkpoint + "/offsets/" + batch, "OPEN"));
+    assertEquals(200, file.statusCode(), file.body());
+    List<String> lines = file.body().lines().toList();
+    return JSON.readTree(lines.get(lines.size() - 1)).path("offset").asLong();
+  }
+
+  private static List<String> listing(String directory) throws Exception {
+    HttpResponse<String> response = get(webHdfs(directory, "LISTSTATUS"));
+    if (response.statusCode() == 404) {
+      return List.of();
+    }
+    assertEquals(200, response.statusCode(), response.body());
+    List<String> names = new ArrayList<>();
+    for (JsonNode status : JSON.readTree(response.body()).path("FileStatuses").path("FileStatus")) {
+      names.add(status.path("pathSuffix").asText());
+    }
+    return names;
+  }
+
+  private static URI webHdfs(String path, String op) {
+    return cluster.hdfsWebUri().resolve("/webhdfs/v1" + path + "?op=" + op + "&user.name=root");
+  }
+
+  private static HttpResponse<String> post(URI uri, String body) throws Exception {
+    return postAsync(uri, body).get(REQUEST_TIMEOUT.toSeconds() + 20, TimeUnit.SECONDS);
+  }
+
+  private static CompletableFuture<HttpResponse<String>> postAsync(URI uri, String body) {
+    return CLIENT.sendAsync(
+        HttpRequest.newBuilder(uri)
+            .timeout(REQUEST_TIMEOUT.plusSeconds(15))
+            .POST(HttpRequest.BodyPublishers.ofString(body))
+            .build(),
+        HttpResponse.BodyHandlers.ofString());
+  }
+
+  private static HttpResponse<String> get(URI uri) throws Exception {
+    return CLIENT.send(
+        HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(10)).build(),
+        HttpResponse.BodyHandlers.ofString());
+  }
+
+  private static Path requiredFile(String property) {
+    String value = System.getProperty(property);
+    if (value == null || !Files.isRegularFile(Path.of(value))) {
+      throw new IllegalStateException(
+          property
+              + " names no file ("
+              + value
+              + "); build with: mvn -pl serving-examples -am verify");
+    }
+    return Path.of(value);
+  }
+
+  private static void report(String what, long since) {
+    System.out.printf("FailuresIT: %s in %.1f s%n", what, (System.nanoTime() - since) / 1e9);
+  }
+}
