@@ -116,6 +116,7 @@ public final class ControlServer implements AutoCloseable {
                         .pipeline()
                         .addLast(new ReadTimeoutHandler(300))
                         .addLast(new HttpServerCodec())
+                        .addLast(server.new SecretGate())
                         .addLast(new HttpObjectAggregator(MAX_CALL_BYTES))
                         .addLast(server.new CallHandler());
                   }
@@ -158,6 +159,50 @@ public final class ControlServer implements AutoCloseable {
   public void close() {
     if (listener != null) {
       listener.close().syncUninterruptibly();
+    }
+  }
+
+  /**
+   * Checks the secret on the request head, before any body is buffered: a caller without it cannot
+   * make this JVM hold a large body. Open reads pass; everything else needs the secret.
+   */
+  private final class SecretGate extends io.netty.channel.ChannelInboundHandlerAdapter {
+    private boolean refusing;
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object message) {
+      if (message instanceof io.netty.handler.codec.http.HttpRequest request) {
+        String uri = request.uri();
+        int query = uri.indexOf('?');
+        String path = query < 0 ? uri : uri.substring(0, query);
+        boolean openRead = request.method().equals(HttpMethod.GET) && open.containsKey(path);
+        refusing =
+            !openRead
+                && authenticated.containsKey(path)
+                && !secret.matches(request.headers().get(Secret.HEADER));
+        if (refusing) {
+          LOG.warn(
+              "sparkplug-http: refused an unauthenticated internal call to {} from {}",
+              path,
+              ctx.channel().remoteAddress());
+          io.netty.util.ReferenceCountUtil.release(message);
+          FullHttpResponse http =
+              new DefaultFullHttpResponse(
+                  HttpVersion.HTTP_1_1,
+                  HttpResponseStatus.UNAUTHORIZED,
+                  Unpooled.copiedBuffer("Unauthorized\n", StandardCharsets.UTF_8));
+          http.headers()
+              .set(HttpHeaderNames.CONTENT_TYPE, "text/plain; charset=utf-8")
+              .setInt(HttpHeaderNames.CONTENT_LENGTH, http.content().readableBytes())
+              .set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+          ctx.writeAndFlush(http).addListener(ChannelFutureListener.CLOSE);
+          return;
+        }
+      } else if (refusing) {
+        io.netty.util.ReferenceCountUtil.release(message);
+        return;
+      }
+      ctx.fireChannelRead(message);
     }
   }
 

@@ -66,17 +66,11 @@ final class ServerDirectory {
   private final String description;
   private final ConcurrentHashMap<String, Entry> entries = new ConcurrentHashMap<>();
   private volatile boolean running = true;
-  private volatile Runnable onChange = () -> {};
 
   ServerDirectory(String key, Secret secret, String description) {
     this.key = key;
     this.secret = secret;
     this.description = description;
-  }
-
-  /** Called when a server logs new requests or joins: the source then plans a batch. */
-  void onChange(Runnable listener) {
-    this.onChange = listener;
   }
 
   /** An executor's status call. 410 tells a server whose source stopped to stop too. */
@@ -116,7 +110,6 @@ final class ServerDirectory {
           entry.port,
           previous == null ? "joined, " + entry.state : previous + " -> " + entry.state);
     }
-    onChange.run();
     return ControlServer.Response.text(200, "ok");
   }
 
