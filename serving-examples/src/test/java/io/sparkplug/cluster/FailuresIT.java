@@ -82,12 +82,31 @@ class FailuresIT {
             "faulty",
             List.of(
                 service("flaky", "flaky", flakyPort, "/checkpoints/flaky"),
-                service("explode", "explode", explodePort, "/checkpoints/explode")));
+                // Long enough that the failure, not the timeout, answers the first request.
+                service(
+                    "explode",
+                    "explode",
+                    explodePort,
+                    "/checkpoints/explode",
+                    Duration.ofSeconds(120))));
     faulty.awaitListening("127.0.0.1", flakyPort, Duration.ofMinutes(3));
     faulty.awaitListening("127.0.0.1", explodePort, Duration.ofMinutes(1));
+    // Cold executors take a while over their first batches: wait, bounded, for a first reply.
+    Awaitility.await("a first reply from the flaky service")
+        .atMost(Duration.ofSeconds(180))
+        .pollInterval(Duration.ofMillis(100))
+        .until(
+            () ->
+                post(URI.create("http://127.0.0.1:" + flakyPort + "/"), "warm").statusCode()
+                    == 200);
   }
 
   private static String service(String name, String plan, int port, String checkpoint) {
+    return service(name, plan, port, checkpoint, REQUEST_TIMEOUT);
+  }
+
+  private static String service(
+      String name, String plan, int port, String checkpoint, Duration requestTimeout) {
     return "service="
         + name
         + ",mode=driver,plan="
@@ -98,7 +117,7 @@ class FailuresIT {
         + hdfs
         + checkpoint
         + ",requestTimeout="
-        + REQUEST_TIMEOUT.toSeconds()
+        + requestTimeout.toSeconds()
         + "s";
   }
 
@@ -193,6 +212,10 @@ class FailuresIT {
   @Test
   @Order(3)
   void killedDriverFailsItsClientsFastAndRestartsFromItsCheckpoint() throws Exception {
+    if (faulty.isAlive()) {
+      // Its cores go to the next application.
+      cluster.stopDriver(faulty);
+    }
     int port = FreePorts.on("127.0.0.1");
     String checkpoint = "/checkpoints/head";
     List<String> services = List.of(service("head", "echo", port, checkpoint));
@@ -200,7 +223,7 @@ class FailuresIT {
     first.awaitListening("127.0.0.1", port, Duration.ofMinutes(3));
     URI uri = URI.create("http://127.0.0.1:" + port + "/");
     Awaitility.await("the first run answers")
-        .atMost(Duration.ofSeconds(120))
+        .atMost(Duration.ofSeconds(180))
         .pollInterval(Duration.ofMillis(100))
         .until(() -> post(uri, "warm").statusCode() == 200);
     for (int i = 0; i < 20; i++) {
@@ -260,7 +283,7 @@ class FailuresIT {
     SparkDriver second = submit("head-again", services);
     second.awaitListening("127.0.0.1", port, Duration.ofMinutes(3));
     Awaitility.await("the second run answers")
-        .atMost(Duration.ofSeconds(120))
+        .atMost(Duration.ofSeconds(180))
         .pollInterval(Duration.ofMillis(100))
         .until(() -> post(uri, "again").statusCode() == 200);
     report("driver resubmitted to serving on the same port", resubmitted);
@@ -314,13 +337,13 @@ class FailuresIT {
   }
 
   private static HttpResponse<String> post(URI uri, String body) throws Exception {
-    return postAsync(uri, body).get(REQUEST_TIMEOUT.toSeconds() + 20, TimeUnit.SECONDS);
+    return postAsync(uri, body).get(150, TimeUnit.SECONDS);
   }
 
   private static CompletableFuture<HttpResponse<String>> postAsync(URI uri, String body) {
     return CLIENT.sendAsync(
         HttpRequest.newBuilder(uri)
-            .timeout(REQUEST_TIMEOUT.plusSeconds(15))
+            .timeout(Duration.ofSeconds(140))
             .POST(HttpRequest.BodyPublishers.ofString(body))
             .build(),
         HttpResponse.BodyHandlers.ofString());
