@@ -89,22 +89,23 @@ final class HttpMicroBatchStream
   }
 
   /** The directory in driver mode: the driver's one server. */
-  private ControlServer.Response servers(String driverHost) {
-    return ControlServer.Response.json(
-        200,
-        "{\"source\":\""
-            + options
-            + "\",\"mode\":\"driver\",\"running\":true,\"servers\":[{\"executorId\":\"driver\",\"host\":\""
-            + driverHost
-            + "\",\"port\":"
-            + service.port()
-            + ",\"instance\":\""
-            + service.instance()
-            + "\",\"state\":\"serving\",\"healthy\":true,\"accepted\":"
-            + service.counters().acceptedCount()
-            + ",\"pending\":"
-            + service.pendingCount()
-            + "}]}");
+  private ControlServer.Response servers(String driverHost) throws Exception {
+    com.fasterxml.jackson.databind.ObjectMapper json =
+        new com.fasterxml.jackson.databind.ObjectMapper();
+    var root = json.createObjectNode();
+    root.put("source", options.toString());
+    root.put("mode", "driver");
+    root.put("running", true);
+    var server = root.putArray("servers").addObject();
+    server.put("executorId", "driver");
+    server.put("host", driverHost);
+    server.put("port", service.port());
+    server.put("instance", service.instance());
+    server.put("state", "serving");
+    server.put("healthy", true);
+    server.put("accepted", service.counters().acceptedCount());
+    server.put("pending", service.pendingCount());
+    return ControlServer.Response.json(200, json.writeValueAsString(root));
   }
 
   @Override
