@@ -81,7 +81,8 @@ class FailuresIT {
         submit(
             "faulty",
             List.of(
-                service("flaky", "flaky", flakyPort, "/checkpoints/flaky"),
+                // Generous timeouts: these tests are about answers, not how fast a cold cluster is.
+                service("flaky", "flaky", flakyPort, "/checkpoints/flaky", Duration.ofSeconds(120)),
                 // Long enough that the failure, not the timeout, answers the first request.
                 service(
                     "explode",
