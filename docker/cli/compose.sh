@@ -1,0 +1,262 @@
+# shellcheck shell=bash
+# ARGS and the opt_* variables are set by parse_options (docker/local/lib/common.sh).
+# shellcheck disable=SC2153
+# sparkplug without --local: docker/compose.yaml driven by Docker Compose v2 (`docker compose`).
+# Settings come from docker/.env; what `submit` chose is kept in docker/apps/submitted.env and
+# exported before every compose call, so a later `up` or `scale` keeps the submitted application.
+
+compose_file() { echo "$SPARKPLUG_DOCKER_DIR/compose.yaml"; }
+apps_dir() { echo "$SPARKPLUG_DOCKER_DIR/apps"; }
+submitted_env() { echo "$(apps_dir)/submitted.env"; }
+
+# One value of docker/.env, overridden by the environment and by submitted.env.
+setting() {
+  local key=$1 value=""
+  if [ -f "$(submitted_env)" ]; then
+    value=$(sed -n "s/^$key=//p" "$(submitted_env)" | tail -n 1)
+  fi
+  if [ -z "$value" ] && [ -n "${!key:-}" ]; then
+    value=${!key}
+  fi
+  if [ -z "$value" ]; then
+    value=$(sed -n "s/^$key=//p" "$SPARKPLUG_DOCKER_DIR/.env" | tail -n 1)
+  fi
+  echo "$value"
+}
+
+# Checks, in order: the docker CLI, a running engine, Compose v2. Each failure says what to do.
+require_docker() {
+  command -v docker > /dev/null ||
+    die "docker is not installed. Install Docker (Engine and the Compose plugin), or run the same
+stack as local processes: sparkplug ${COMMAND_NAME:-up} --local"
+  local problem
+  if ! problem=$(docker info --format '{{.ServerVersion}}' 2>&1 > /dev/null); then
+    problem=$(printf '%s\n' "$problem" | grep -v '^$' | head -n 1)
+    die "no Docker engine is running (docker info: ${problem:-failed}). Start Docker, or run the
+same stack as local processes: sparkplug ${COMMAND_NAME:-up} --local"
+  fi
+  docker compose version > /dev/null 2>&1 ||
+    die "Docker Compose v2 is missing ('docker compose'): install the docker-compose-plugin package.
+(docker-compose 1.x can validate docker/compose.yaml but not run it: it ignores the configs key.)"
+}
+
+# compose ARGS...: docker compose on this stack, with submitted settings exported.
+compose() {
+  (
+    if [ -f "$(submitted_env)" ]; then
+      set -a
+      # shellcheck disable=SC1090 # written by compose_submit
+      source "$(submitted_env)"
+      set +a
+    fi
+    cd "$SPARKPLUG_DOCKER_DIR" || exit 1
+    docker compose -f "$(compose_file)" "$@"
+  )
+}
+
+stack_running() { [ -n "$(compose ps -q 2> /dev/null)" ]; }
+
+running_count() { compose ps -q "$1" 2> /dev/null | grep -c . || true; }
+
+# Condition for wait_for: URL answers 200.
+http_ok() { curl -fsS -o /dev/null --max-time 3 "$1" 2> /dev/null; }
+
+compose_up() {
+  if wants_help "$@"; then
+    cat << 'EOF'
+Usage: sparkplug up [--workers N] [--datanodes N] [--no-build] [--timeout 600]
+
+Builds the SparkPlug HTTP image from this checkout's Maven output (docker/Dockerfile: the
+connector and examples jars on the official apache/spark image) and starts docker/compose.yaml:
+NameNode, DataNodes, Spark Master, Workers, the serving driver (by default the QuoteService
+example in driver mode, or what `sparkplug submit` chose) and HAProxy. Waits until the service
+answers its health check. Settings (cores, memory, ports, mode) are in docker/.env.
+Needs Docker Engine with the Compose plugin; without them use --local.
+EOF
+    return
+  fi
+  local opt_workers="" opt_datanodes="" opt_no_build=false opt_timeout=600
+  parse_options "workers datanodes no-build! timeout" "$@"
+  [ ${#ARGS[@]} -eq 0 ] || die "up takes options only (see sparkplug up --help)"
+  opt_workers=${opt_workers:-$(setting SPARK_WORKERS)}
+  opt_datanodes=${opt_datanodes:-$(setting HDFS_DATANODES)}
+  require_number --workers "$opt_workers"
+  require_number --datanodes "$opt_datanodes"
+  COMMAND_NAME=up require_docker
+  if [ "$opt_no_build" = false ]; then
+    connector_jar > /dev/null
+    examples_jar > /dev/null
+  fi
+  if ! stack_running; then
+    local key
+    for key in SERVICE_PORT CONTROL_PORT LB_PORT LB_STATS_PORT MASTER_UI_PORT NAMENODE_UI_PORT; do
+      require_free_port "*" "$(setting "$key")" "$key in docker/.env" "$key=... in docker/.env"
+    done
+  fi
+  mkdir -p "$(apps_dir)"
+  local started=$SECONDS build=(--build)
+  [ "$opt_no_build" = false ] || build=()
+  SPARK_WORKERS=$opt_workers HDFS_DATANODES=$opt_datanodes compose up -d "${build[@]}" \
+    --scale "spark-worker=$opt_workers" --scale "datanode=$opt_datanodes"
+  local url
+  url="http://127.0.0.1:$(setting LB_PORT)"
+  if ! wait_for "$opt_timeout" "the service behind HAProxy ($url/-/health)" http_ok "$url/-/health"; then
+    compose ps >&2 || true
+    die "the stack started but nothing serves yet; see: sparkplug logs driver"
+  fi
+  log "stack up in $((SECONDS - started)) s"
+  compose_status --brief
+}
+
+compose_scale() {
+  if wants_help "$@"; then
+    cat << 'EOF'
+Usage: sparkplug scale [--workers N] [--datanodes N]
+
+Sets the number of Spark Worker and HDFS DataNode containers (docker compose up --scale);
+running containers stay. New Workers register with the Master, Spark starts executors on them
+for applications that want more cores, and HAProxy finds their executor servers by DNS.
+DataNodes share the hdfs-data volume, each in a slot directory of its own.
+EOF
+    return
+  fi
+  local opt_workers="" opt_datanodes=""
+  parse_options "workers datanodes" "$@"
+  [ ${#ARGS[@]} -eq 0 ] || die "scale takes options only (see sparkplug scale --help)"
+  [ -n "$opt_workers$opt_datanodes" ] || die "scale needs --workers N and/or --datanodes N"
+  COMMAND_NAME=scale require_docker
+  stack_running || die "the stack is not running: sparkplug up"
+  opt_workers=${opt_workers:-$(running_count spark-worker)}
+  opt_datanodes=${opt_datanodes:-$(running_count datanode)}
+  require_number --workers "$opt_workers"
+  require_number --datanodes "$opt_datanodes"
+  SPARK_WORKERS=$opt_workers HDFS_DATANODES=$opt_datanodes compose up -d --no-recreate \
+    --scale "spark-worker=$opt_workers" --scale "datanode=$opt_datanodes"
+  log "$(running_count spark-worker) Worker and $(running_count datanode) DataNode container(s)"
+}
+
+compose_submit() {
+  if wants_help "$@"; then
+    cat << 'EOF'
+Usage: sparkplug submit APP.jar [--class C] [--mode driver|executor] [--port P] [--name N]
+                        [--timeout 600] [-- APP_ARGS...]
+
+Makes APP.jar the stack's serving application: copies it to docker/apps/ (mounted read-only
+in the driver container), records the choice in docker/apps/submitted.env and recreates the
+driver container, which runs spark-submit in client mode with the connector on --jars. Waits
+until the service answers through HAProxy. --mode driver publishes port P (default
+SERVICE_PORT, 8080); --mode executor serves from every executor on the first free port of P
+(default EXECUTOR_PORTS, 9090-9099) behind HAProxy (LB_PORT, 8000). The application reads -Dport,
+-Dmode, -DcontrolPort, -Dcheckpoint or SPARKPLUG_* variables (see docker/README.md).
+EOF
+    return
+  fi
+  local opt_class="" opt_mode=driver opt_port="" opt_name="" opt_timeout=600
+  parse_options "class mode port name timeout" "$@"
+  [ ${#ARGS[@]} -ge 1 ] || die "submit needs the application jar: sparkplug submit APP.jar"
+  local app_jar=${ARGS[0]}
+  [ -f "$app_jar" ] || die "missing jar: $app_jar is no file (build the application first, e.g. mvn package)"
+  case "$opt_mode" in driver | executor) ;; *) die "--mode must be driver or executor, not '$opt_mode'" ;; esac
+  if [ -z "$opt_class" ]; then
+    opt_class=$(main_class_of "$app_jar")
+    [ -n "$opt_class" ] || die "$app_jar has no Main-Class in its manifest: give --class"
+  fi
+  [ -n "$opt_name" ] || opt_name=$(echo "${opt_class##*.}" | tr '[:upper:]' '[:lower:]')
+  [[ $opt_name =~ ^[A-Za-z0-9][A-Za-z0-9_.-]*$ ]] || die "--name '$opt_name' must be letters, digits, . _ -"
+  COMMAND_NAME=submit require_docker
+  stack_running || die "the stack is not running: sparkplug up"
+  mkdir -p "$(apps_dir)"
+  cp "$app_jar" "$(apps_dir)/$opt_name.jar"
+  local port_key=SERVICE_PORT
+  [ "$opt_mode" = driver ] || port_key=EXECUTOR_PORTS
+  {
+    echo "APP_NAME=$opt_name"
+    echo "APP_JAR=/opt/sparkplug/apps/$opt_name.jar"
+    echo "APP_CLASS=$opt_class"
+    echo "MODE=$opt_mode"
+    [ -z "$opt_port" ] || echo "$port_key=$opt_port"
+    [ ${#ARGS[@]} -le 1 ] || echo "APP_ARGS=${ARGS[*]:1}"
+  } > "$(submitted_env).next"
+  mv "$(submitted_env).next" "$(submitted_env)"
+  local started=$SECONDS
+  compose up -d --no-deps --force-recreate driver haproxy
+  local url
+  url="http://127.0.0.1:$(setting LB_PORT)"
+  if ! wait_for "$opt_timeout" "'$opt_name' serving through HAProxy ($url/-/health)" http_ok "$url/-/health"; then
+    compose logs --tail 60 driver >&2 || true
+    die "'$opt_name' does not serve; see: sparkplug logs driver"
+  fi
+  log "'$opt_name' serving in $((SECONDS - started)) s at $url (HAProxy)"
+  [ "$opt_mode" = executor ] || log "and directly at http://127.0.0.1:$(setting SERVICE_PORT)"
+}
+
+compose_status() {
+  [ "${1:-}" != --brief ] || shift
+  if wants_help "$@"; then
+    cat << 'EOF'
+Usage: sparkplug status
+
+The containers (docker compose ps), the Spark Master (Workers alive, cores), the servers of the
+serving application (the driver's GET /-/servers on CONTROL_PORT) and the service URLs.
+EOF
+    return
+  fi
+  [ $# -eq 0 ] || die "status takes no arguments"
+  COMMAND_NAME=status require_docker
+  compose ps
+  local ui json directory
+  ui="http://127.0.0.1:$(setting MASTER_UI_PORT)"
+  if json=$(curl -fsS --max-time 3 "$ui/json/" 2> /dev/null); then
+    json=$(printf '%s' "$json" | tr -d '\n' | top_level)
+    echo "master     status=$(printf '%s' "$json" | json_field status | head -n 1) workers alive=$(printf '%s' "$json" | json_field aliveworkers | head -n 1) cores=$(printf '%s' "$json" | json_field cores | head -n 1)  web UI $ui"
+  else
+    echo "master     not answering at $ui"
+  fi
+  echo "application $(setting APP_NAME) ($(setting MODE) mode, $(setting APP_CLASS))"
+  if directory=$(curl -fsS --max-time 3 "http://127.0.0.1:$(setting CONTROL_PORT)/-/servers" 2> /dev/null); then
+    print_servers "$(printf '%s' "$directory" | tr -d '\n')"
+  else
+    echo "    no directory at http://127.0.0.1:$(setting CONTROL_PORT)/-/servers yet"
+  fi
+  echo "service    http://127.0.0.1:$(setting LB_PORT) (HAProxy, statistics http://127.0.0.1:$(setting LB_STATS_PORT)/stats)"
+  [ "$(setting MODE)" = executor ] || echo "           http://127.0.0.1:$(setting SERVICE_PORT) (the driver)"
+}
+
+compose_logs() {
+  if wants_help "$@"; then
+    cat << 'EOF'
+Usage: sparkplug logs [SERVICE] [--lines 100] [--follow]
+
+docker compose logs of the stack or of one service: namenode, datanode, spark-master,
+spark-worker, driver, haproxy. Executor output is in the spark-worker containers' work
+directories (/opt/sparkplug/work).
+EOF
+    return
+  fi
+  local opt_lines=100 opt_follow=false
+  parse_options "lines follow!" "$@"
+  require_number --lines "$opt_lines"
+  COMMAND_NAME=logs require_docker
+  local args=(logs --tail "$opt_lines")
+  [ "$opt_follow" = false ] || args+=(--follow)
+  compose "${args[@]}" "${ARGS[@]+"${ARGS[@]}"}"
+}
+
+compose_down() {
+  if wants_help "$@"; then
+    cat << 'EOF'
+Usage: sparkplug down [--volumes]
+
+docker compose down: stops and removes the stack's containers and network. HDFS data stays in
+the named volumes hdfs-name and hdfs-data unless --volumes removes them too.
+EOF
+    return
+  fi
+  local opt_volumes=false
+  parse_options "volumes!" "$@"
+  [ ${#ARGS[@]} -eq 0 ] || die "down takes no arguments"
+  COMMAND_NAME=down require_docker
+  local args=(down)
+  [ "$opt_volumes" = false ] || args+=(--volumes)
+  compose "${args[@]}"
+}
