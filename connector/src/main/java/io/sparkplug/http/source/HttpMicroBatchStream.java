@@ -131,7 +131,11 @@ final class HttpMicroBatchStream
     for (int p = 0; p < count; p++) {
       int from = (int) ((long) records.size() * p / count);
       int to = (int) ((long) records.size() * (p + 1) / count);
-      split[p] = new HttpInputPartition(records.subList(from, to).toArray(new RequestRecord[0]));
+      split[p] =
+          new HttpInputPartition(
+              records.subList(from, to).toArray(new RequestRecord[0]),
+              service.instance(),
+              driverRoute);
     }
     return split;
   }

@@ -1,5 +1,6 @@
 package io.sparkplug.http.source;
 
+import io.sparkplug.http.cluster.Routes;
 import io.sparkplug.http.server.RequestRecord;
 import org.apache.spark.sql.catalyst.InternalRow;
 import org.apache.spark.sql.connector.read.InputPartition;
@@ -26,6 +27,11 @@ final class HttpPartitionReaderFactory implements PartitionReaderFactory {
     } catch (java.io.IOException e) {
       throw new java.io.UncheckedIOException(e);
     }
-    return new HttpPartitionReader(((HttpInputPartition) partition).records());
+    HttpInputPartition slice = (HttpInputPartition) partition;
+    if (LocalRequestLogs.findOrNull(slice.instance()) == null) {
+      // A JVM other than the driver's: replies written here go back through the driver's route.
+      Routes.learn(slice.instance(), slice.driver());
+    }
+    return new HttpPartitionReader(slice.records());
   }
 }
