@@ -3,7 +3,7 @@
 # one executor and with two, against bare Netty behind the same balancer, in one run. Writes the
 # section between the cluster markers of benchmarks/RESULTS.md.
 #
-#   benchmarks/cluster-suite.sh            # about 6 minutes on 2 cores
+#   benchmarks/cluster-suite.sh            # about 10 minutes on 2 cores
 #   QUICK=1 benchmarks/cluster-suite.sh    # shorter loads, for trying the script
 #
 # Every process is started through docker/local/sparkplug-local (PIDs recorded, stopped by PID)
@@ -90,31 +90,52 @@ await_serving() {
 "$toolkit" homes > /dev/null
 "$toolkit" master start --port "$(free_port)" --webui-port "$(free_port)" > "$work/master.env"
 master_url=$(sed -n 's/^url=//p' "$work/master.env")
-"$toolkit" worker start 127.0.0.2 --cores 1 --memory 1g --webui-port "$(free_port)" > /dev/null
 
 port=$(free_port)
-control=$(free_port)
-"$toolkit" submit --name bench -- --master "$master_url" --jars "$connector" \
-  --conf spark.executor.memory=512m --conf spark.ui.enabled=false \
-  --class io.sparkplug.cluster.ServingApp "$tests_jar" \
-  "service=echo,mode=executor,plan=echo,port=$port,path=/echo,controlPort=$control,checkpoint=$work/ckpt" \
-  > /dev/null
-await_serving "$control" 1
 lb_port=$(free_port)
-"$toolkit" haproxy start --port "$lb_port" --stats-port "$(free_port)" \
-  "127.0.0.2:$port" "127.0.0.3:$port" > /dev/null
-loads "executor mode, 1 executor" "http://127.0.0.1:$lb_port/echo"
 
-# A second Worker: the running application gets an executor there, which starts serving.
-"$toolkit" worker start 127.0.0.3 --cores 1 --memory 1g --webui-port "$(free_port)" > /dev/null
-await_serving "$control" 2
-# Both backends must be UP in HAProxy before measuring.
-for _ in $(seq 1 60); do
-  curl -fsS --max-time 2 "http://127.0.0.3:$port/-/health" > /dev/null 2>&1 && break
-  sleep 0.5
+# submit_app NAME TRIGGER: the echo service in executor mode; prints its control port.
+submit_app() {
+  local control
+  control=$(free_port)
+  "$toolkit" submit --name "$1" -- --master "$master_url" --jars "$connector" \
+    --conf spark.executor.memory=512m --conf spark.ui.enabled=false \
+    --class io.sparkplug.cluster.ServingApp "$tests_jar" \
+    "service=echo,mode=executor,plan=echo,port=$port,path=/echo,controlPort=$control,checkpoint=$work/ckpt-$1,trigger=$2" \
+    > /dev/null
+  echo "$control"
+}
+
+# await_answers URL: bounded wait until the service answers (cold executors start slowly).
+await_answers() {
+  for _ in $(seq 1 240); do
+    curl -fsS --max-time 5 -d warm "$1" > /dev/null 2>&1 && return 0
+    sleep 0.5
+  done
+  echo "no answer from $1 after 120 s" >&2
+  exit 1
+}
+
+for trigger in micro-batch real-time; do
+  "$toolkit" worker start 127.0.0.2 --cores 1 --memory 1g --webui-port "$(free_port)" > /dev/null
+  control=$(submit_app "bench-$trigger" "$trigger")
+  await_serving "$control" 1
+  "$toolkit" haproxy start --port "$lb_port" --stats-port "$(free_port)" \
+    "127.0.0.2:$port" "127.0.0.3:$port" > /dev/null
+  await_answers "http://127.0.0.1:$lb_port/echo"
+  loads "executor mode, $trigger, 1 executor" "http://127.0.0.1:$lb_port/echo"
+
+  # A second Worker: the running application gets an executor there, which starts serving
+  # (in real-time mode from the next batch's readers).
+  "$toolkit" worker start 127.0.0.3 --cores 1 --memory 1g --webui-port "$(free_port)" > /dev/null
+  await_serving "$control" 2
+  for _ in $(seq 1 120); do
+    curl -fsS --max-time 2 "http://127.0.0.3:$port/-/health" > /dev/null 2>&1 && break
+    sleep 0.5
+  done
+  loads "executor mode, $trigger, 2 executors" "http://127.0.0.1:$lb_port/echo"
+  "$toolkit" stop haproxy "driver-bench-$trigger" worker-127.0.0.2 worker-127.0.0.3 > /dev/null
 done
-loads "executor mode, 2 executors" "http://127.0.0.1:$lb_port/echo"
-"$toolkit" stop haproxy driver-bench > /dev/null
 
 # The ceiling: bare Netty on the same two addresses, behind the same balancer configuration.
 bare_port=$(free_port)
@@ -129,7 +150,7 @@ done
 loads "bare Netty x2 behind HAProxy" "http://127.0.0.1:$lb_port/echo"
 
 machine="$(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2 / 1048576}' /proc/meminfo), $(uname -sr), $(java -version 2>&1 | head -1)"
-section=$(python3 - "$results" "$machine" "$(date -u '+%Y-%m-%d %H:%M UTC')" "${QUICK:+QUICK=1 }benchmarks/cluster-suite.sh" << 'EOF'
+section=$(python3 - "$results" "$machine" "$(date -u '+%Y-%m-%d %H:%M UTC')" "${QUICK:+QUICK=1 }benchmarks/cluster-suite.sh" "$bench_dir/cluster-scaling.md" << 'EOF'
 import json, sys
 rows = [json.loads(l) for l in open(sys.argv[1])]
 ceiling = {r["load"]: r for r in rows if r["system"].startswith("bare")}
@@ -137,7 +158,7 @@ out = ["<!-- cluster-suite:start -->", "## Per-executor serving on a standalone 
        f"Machine: {sys.argv[2]}. Date: {sys.argv[3]}. Command: `{sys.argv[4]}`.", "",
        "A Master and Workers on 127.0.0.2 and 127.0.0.3 (one core, 1 GB each), executors in their"
        " own JVMs, `ServingApp` (echo, upper-cased) submitted with `spark-submit` in executor mode"
-       " and micro-batch, HAProxy (the tests' configuration) in front. The ceiling is bare Netty on"
+       " (micro-batch, then real-time with 5 s batches), HAProxy (the tests' configuration) in front. The ceiling is bare Netty on"
        " the same two addresses behind the same HAProxy. Every process shares the same 2 cores.", "",
        "| system | load | throughput req/s | p50 ms | p90 ms | p99 ms | max ms | errors | throughput vs ceiling |",
        "|---|---|---|---|---|---|---|---|---|"]
@@ -146,6 +167,8 @@ for r in rows:
     ratio = f'{r["throughputRps"] / c["throughputRps"]:.0%}' if c and c["throughputRps"] else ""
     out.append(f'| {r["system"]} | {r["load"]} | {r["throughputRps"]:.0f} | {r["p50Ms"]:.2f} | '
                f'{r["p90Ms"]:.2f} | {r["p99Ms"]:.2f} | {r["maxMs"]:.1f} | {r["errors"] + r["non2xx"]} | {ratio} |')
+out.append("")
+out.append(open(sys.argv[5]).read() if len(sys.argv) > 5 else "")
 out.append("<!-- cluster-suite:end -->")
 print("\n".join(out))
 EOF

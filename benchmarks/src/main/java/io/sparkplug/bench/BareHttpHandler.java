@@ -45,6 +45,8 @@ final class BareHttpHandler extends SimpleChannelInboundHandler<FullHttpRequest>
             case "/echo" -> echo(request);
             case "/json" -> priced(request.content());
             case "/score" -> scored(request.content());
+            // Behind a balancer, as the connector's servers are: the same health check path.
+            case "/-/health" -> text(HttpResponseStatus.OK, "serving");
             default -> text(HttpResponseStatus.NOT_FOUND, "not found");
           };
     }
