@@ -228,40 +228,35 @@ class SoakIT {
       warm.run(Duration.ofSeconds(warmup), rate);
       System.out.println("SoakIT: warm-up " + warmup + " s: " + warm.table());
     }
-    awaitNoPending(Duration.ofSeconds(60));
+    // The baseline below takes seconds (a full GC of three JVMs through jcmd). A server that
+    // read nothing for 10 s calls itself unhealthy as soon as a request arrives, until a batch
+    // reads it (ExecutorServer's read-stall check counts from the last read, not from the
+    // oldest unread request): both servers idle, then busy at once, leave HAProxy without a
+    // server for a moment, and its clients get 503. That is a start-after-idle effect, not the
+    // steady state measured here, so a request every 500 ms keeps both servers reading.
+    ScheduledExecutorService keeper = Executors.newSingleThreadScheduledExecutor();
+    keeper.scheduleWithFixedDelay(SoakIT::keepBothServersReading, 0, 500, TimeUnit.MILLISECONDS);
 
     List<Watched> watched = new ArrayList<>();
-    for (String host : WORKERS) {
-      List<Long> pids = cluster.executorPids(host);
-      assertEquals(1, pids.size(), "executor JVMs under the Worker on " + host + ": " + pids);
-      watched.add(new Watched("executor@" + host, pids.get(0), EXECUTOR_HEAP_BOUND_MB));
-    }
-    watched.add(new Watched("driver", driver.pid(), DRIVER_HEAP_BOUND_MB));
-    Long haproxyPid = recordedPid("haproxy");
-    if (haproxyPid != null) {
-      watched.add(new Watched("haproxy", haproxyPid, 0));
-    }
-    for (Watched process : watched) {
-      process.fdStart = SoakProbes.openFds(process.pid);
-      process.fdMax = process.fdStart;
-      if (process.isJvm()) {
-        process.heapStart = SoakProbes.heap(process.pid, true);
-      }
-    }
-
     Monitor monitor = new Monitor(watched);
     SoakTraffic traffic = new SoakTraffic(limits, viaBalancer, executors);
-    Instant started = Instant.now();
-    long soakStart = System.nanoTime();
+    Instant started;
+    long soakStart;
     long soakEnd;
     try {
+      measureBaseline(watched);
       monitor.start();
+      keeper.shutdownNow();
+      assertTrue(keeper.awaitTermination(30, TimeUnit.SECONDS), "the keep-busy requests ended");
+      started = Instant.now();
+      soakStart = System.nanoTime();
       traffic.run(Duration.ofSeconds(seconds), rate);
       soakEnd = System.nanoTime();
       traffic.closeConnections();
       // Nothing is owed once every client has its outcome: pending must drain to 0.
       awaitNoPending(REQUEST_TIMEOUT.plus(Duration.ofSeconds(30)));
     } finally {
+      keeper.shutdownNow();
       monitor.stop();
       traffic.close();
     }
@@ -495,6 +490,41 @@ class SoakIT {
 
   private static URI directory() {
     return URI.create("http://127.0.0.1:" + controlPort + "/-/servers");
+  }
+
+  /** Descriptors and live heap (after a full GC) of the executors, the driver and HAProxy. */
+  private static void measureBaseline(List<Watched> watched)
+      throws IOException, InterruptedException {
+    for (String host : WORKERS) {
+      List<Long> pids = cluster.executorPids(host);
+      assertEquals(1, pids.size(), "executor JVMs under the Worker on " + host + ": " + pids);
+      watched.add(new Watched("executor@" + host, pids.get(0), EXECUTOR_HEAP_BOUND_MB));
+    }
+    watched.add(new Watched("driver", driver.pid(), DRIVER_HEAP_BOUND_MB));
+    Long haproxyPid = recordedPid("haproxy");
+    if (haproxyPid != null) {
+      watched.add(new Watched("haproxy", haproxyPid, 0));
+    }
+    for (Watched process : watched) {
+      process.fdStart = SoakProbes.openFds(process.pid);
+      process.fdMax = process.fdStart;
+      if (process.isJvm()) {
+        process.heapStart = SoakProbes.heap(process.pid, true);
+      }
+    }
+  }
+
+  private static void keepBothServersReading() {
+    for (String host : WORKERS) {
+      try {
+        echoes(URI.create("http://" + host + ":" + port + PATH));
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return;
+      } catch (Exception e) {
+        System.out.println("SoakIT: keep-busy request to " + host + " failed: " + e);
+      }
+    }
   }
 
   private static boolean echoes(URI uri) throws Exception {
