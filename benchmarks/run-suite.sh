@@ -156,12 +156,19 @@ notes="$work/notes.md"
 cluster_section="$work/cluster-section.md"
 sed -n '/<!-- cluster-suite:start -->/,/<!-- cluster-suite:end -->/p' "$bench_dir/RESULTS.md" \
   > "$cluster_section" 2> /dev/null || true
+# Likewise the soak section (benchmarks/soak.sh).
+soak_section="$work/soak-section.md"
+sed -n '/<!-- soak:start -->/,/<!-- soak:end -->/p' "$bench_dir/RESULTS.md" \
+  > "$soak_section" 2> /dev/null || true
 java -cp "$jar" io.sparkplug.bench.ResultsReport --input "$results" \
   --output "$bench_dir/RESULTS.md" --chart "$bench_dir/latency-vs-rate.png" \
   --machine "$machine" --command "benchmarks/run-suite.sh${QUICK:+ (QUICK=1)}" \
   --date "$(date -u '+%Y-%m-%d %H:%M UTC')" --notes "$notes"
 if [[ -s $cluster_section ]]; then
   { echo; cat "$cluster_section"; } >> "$bench_dir/RESULTS.md"
+fi
+if [[ -s $soak_section ]]; then
+  { echo; cat "$soak_section"; } >> "$bench_dir/RESULTS.md"
 fi
 cp "$results" "$bench_dir/results.jsonl"
 echo "wrote $bench_dir/RESULTS.md, $bench_dir/latency-vs-rate.png and $bench_dir/results.jsonl"
