@@ -29,7 +29,7 @@ public final class PlaceMiner {
     Shops.table(spark).createOrReplaceTempView("shops");
 
     // 1. Which pings are at a shop.
-    sql(
+    cachedSql(
         "located",
         "SELECT p.user, p.time, p.lat, p.lon, s.shop FROM pings p LEFT JOIN shops s ON "
             + distance("p.lat", "p.lon", "s.lat", "s.lon")
@@ -55,7 +55,7 @@ public final class PlaceMiner {
             + PLACE_METRES
             + " AND struct(d.pings, d.cellLat, d.cellLon) > struct(c.pings, c.cellLat, c.cellLon)"
             + " WHERE c.days >= 3 AND c.pings >= 3 * c.days");
-    sql(
+    cachedSql(
         "owned",
         "SELECT l.user, l.time, min_by(struct(p.cellLat, p.cellLon), "
             + distance("l.lat", "l.lon", "p.lat", "p.lon")
@@ -65,7 +65,7 @@ public final class PlaceMiner {
             + PLACE_METRES
             + " WHERE l.shop IS NULL GROUP BY l.user, l.time");
     // Home is where the nights are spent, work where weekdays are.
-    sql(
+    cachedSql(
         "places",
         """
         SELECT user, cell, lat, lon,
@@ -141,11 +141,20 @@ public final class PlaceMiner {
     SparkSession.active().sql(query).createOrReplaceTempView(view);
   }
 
+  /** As above, cached: the views read by several later steps are computed once. */
+  private static void cachedSql(String view, String query) {
+    SparkSession.active().sql(query).cache().createOrReplaceTempView(view);
+  }
+
   /** Mines the newest pings and publishes the profiles; returns their folder. */
   public static String run(SparkSession spark, GeoConfig config) {
     String source = config.pings(spark).require("Pings");
     Dataset<Row> profiles = profiles(spark.read().parquet(source));
-    return config.profiles(spark).publish(folder -> profiles.write().parquet(folder));
+    String folder = config.profiles(spark).publish(f -> profiles.write().parquet(f));
+    for (String view : new String[] {"located", "owned", "places"}) {
+      spark.catalog().uncacheTable(view);
+    }
+    return folder;
   }
 
   public static void main(String[] args) {

@@ -51,12 +51,13 @@ public final class RecommendationService implements AutoCloseable {
           .add("_corrupt_record", DataTypes.StringType);
 
   /**
-   * Both variants' items for every known user: {@code user, als, static}, each an array of {@link
-   * Attractions#item} best first.
+   * What both variants need per known user, kept small since every batch broadcasts it: {@code
+   * user}, the model's top attractions {@code als} ({@code id, score}, best first), and the {@code
+   * favouriteArea} that the static variant's picks follow.
    */
   static Dataset<Row> recommendations(ALSModel model, Dataset<Row> interactions) {
     SparkSession spark = interactions.sparkSession();
-    // The static variant keys on the area a user took most photos in (ties: the last by name).
+    // The area a user took most photos in (ties: the last by name).
     Dataset<Row> favourites =
         interactions
             .join(Attractions.table(spark), col("attraction").equalTo(col("id")))
@@ -71,11 +72,12 @@ public final class RecommendationService implements AutoCloseable {
                 col("user"),
                 transform(
                         col("recommendations"),
-                        r -> Attractions.item(r.getField("attraction"), r.getField("rating")))
+                        r ->
+                            struct(
+                                r.getField("attraction").as("id"),
+                                r.getField("rating").as("score")))
                     .as("als"));
-    return favourites
-        .join(als, "user", "left_outer")
-        .select(col("user"), col("als"), Attractions.picksFor(col("favouriteArea")).as("static"));
+    return favourites.join(als, "user", "left_outer");
   }
 
   /**
@@ -127,8 +129,12 @@ public final class RecommendationService implements AutoCloseable {
     Column variant = config.experiment().variant(col("user"));
     Column count = when(validN, col("n")).otherwise(0); // slice() rejects a negative length
     Column items =
-        when(variant.equalTo(Experiment.ALS), slice(col("als"), lit(1), count))
-            .otherwise(slice(col("static"), lit(1), count));
+        when(
+                variant.equalTo(Experiment.ALS),
+                transform(
+                    slice(col("als"), lit(1), count),
+                    r -> Attractions.item(r.getField("id"), r.getField("score"))))
+            .otherwise(slice(Attractions.picksFor(col("favouriteArea")), lit(1), count));
 
     Dataset<Row> known =
         recommendations.withColumn("known", lit(true)).withColumnRenamed("user", "u");

@@ -94,17 +94,23 @@ class GeoPredictServiceTest {
   @Test
   void afterWorkMostUsersGoToTheShopNearestTheirWork() throws Exception {
     // The generated habit: after work, 75% of trips go to the shop nearest the workplace.
-    int habitual = 0;
+    List<CompletableFuture<HttpResponse<String>>> replies = new ArrayList<>();
     for (Row profile : profiles) {
       Row work = place(profile, "work");
-      HttpResponse<String> response =
-          predict(profile.getAs("user"), work.getAs("lat"), work.getAs("lon"), WEEKDAY_EVENING);
+      String body =
+          body(profile.getAs("user"), work.getAs("lat"), work.getAs("lon"), WEEKDAY_EVENING);
+      replies.add(CLIENT.sendAsync(post(body).build(), HttpResponse.BodyHandlers.ofString()));
+    }
+    int habitual = 0;
+    for (int i = 0; i < USERS; i++) {
+      HttpResponse<String> response = replies.get(i).get();
       assertEquals(200, response.statusCode(), response.body());
       JsonNode reply = JSON.readTree(response.body());
       assertEquals("work", reply.get("from").asText(), response.body());
       assertEquals("weekday evening", reply.get("slot").asText());
       double probability = reply.get("probability").asDouble();
       assertTrue(probability > 0 && probability <= 1, response.body());
+      Row work = place(profiles.get(i), "work");
       String nearest =
           Shops.ALL.stream()
               .min(Comparator.comparingDouble(s -> metres(s, work)))
@@ -178,8 +184,15 @@ class GeoPredictServiceTest {
             "{\"user\":\"u001\",\"lat\":38.7,\"lon\":-9.1,\"time\":\"yesterday\"}",
                 "body must be a JSON object",
             "{\"user\":\"u001\",\"lat\":\"north\",\"lon\":-9.1}", "body must be a JSON object");
+    Map<String, CompletableFuture<HttpResponse<String>>> replies = new java.util.HashMap<>();
+    cases
+        .keySet()
+        .forEach(
+            b ->
+                replies.put(
+                    b, CLIENT.sendAsync(post(b).build(), HttpResponse.BodyHandlers.ofString())));
     for (Map.Entry<String, String> c : cases.entrySet()) {
-      HttpResponse<String> response = send(post(c.getKey()));
+      HttpResponse<String> response = replies.get(c.getKey()).get();
       assertEquals(400, response.statusCode(), c.getKey() + " -> " + response.body());
       assertEquals("application/json", response.headers().firstValue("content-type").get());
       String error = JSON.readTree(response.body()).get("error").asText();

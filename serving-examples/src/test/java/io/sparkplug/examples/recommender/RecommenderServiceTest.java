@@ -205,16 +205,21 @@ class RecommenderServiceTest {
             400,
             "/other?user=42",
             404);
-    for (Map.Entry<String, Integer> entry : gets.entrySet()) {
-      HttpResponse<String> response = get(entry.getKey());
-      assertJsonError(entry.getValue(), response, "GET " + entry.getKey());
+    List<String> posts =
+        List.of("not json", "", "[1,2]", "{}", "{\"user\":\"x\"}", "{\"user\":\"42\",\"n\":\"a\"}");
+    // All at once: they are answered in one or two micro-batches.
+    Map<String, CompletableFuture<HttpResponse<String>>> replies = new HashMap<>();
+    gets.keySet()
+        .forEach(q -> replies.put("GET " + q, CLIENT.sendAsync(request(q).build(), ofString())));
+    posts.forEach(b -> replies.put("POST " + b, CLIENT.sendAsync(postRequest(b), ofString())));
+    for (Map.Entry<String, CompletableFuture<HttpResponse<String>>> reply : replies.entrySet()) {
+      String what = reply.getKey();
+      int expected = what.startsWith("GET ") ? gets.get(what.substring(4)) : 400;
+      assertJsonError(expected, reply.getValue().get(), what);
     }
-    for (String body :
-        List.of(
-            "not json", "", "[1,2]", "{}", "{\"user\":\"x\"}", "{\"user\":\"42\",\"n\":\"a\"}")) {
-      assertJsonError(400, post(body), "POST " + body);
-    }
-    assertEquals("{\"error\":\"user must be a numeric id, not 'abc'\"}", get("?user=abc").body());
+    assertEquals(
+        "{\"error\":\"user must be a numeric id, not 'abc'\"}",
+        replies.get("GET ?user=abc").get().body());
   }
 
   @Test
@@ -223,8 +228,11 @@ class RecommenderServiceTest {
     Awaitility.await()
         .atMost(Duration.ofSeconds(30))
         .pollInterval(Duration.ofMillis(200))
-        .ignoreExceptions() // the folder may not exist or hold a file yet
-        .until(() -> !spark.read().json(config.exposuresPath()).where("user = 123").isEmpty());
+        .ignoreExceptions() // a file may be half written
+        .until(
+            () ->
+                Files.exists(java.nio.file.Path.of(config.exposuresPath()))
+                    && !spark.read().json(config.exposuresPath()).where("user = 123").isEmpty());
     Row exposure = spark.read().json(config.exposuresPath()).where("user = 123").first();
     assertEquals(config.experiment().variant(123), exposure.getAs("variant"));
     assertEquals(config.items(), exposure.getList(exposure.fieldIndex("items")).size());
@@ -254,12 +262,14 @@ class RecommenderServiceTest {
   }
 
   private static HttpResponse<String> post(String body) throws Exception {
-    return CLIENT.send(
-        request("")
-            .header("Content-Type", "application/json")
-            .POST(HttpRequest.BodyPublishers.ofString(body))
-            .build(),
-        ofString());
+    return CLIENT.send(postRequest(body), ofString());
+  }
+
+  private static HttpRequest postRequest(String body) {
+    return request("")
+        .header("Content-Type", "application/json")
+        .POST(HttpRequest.BodyPublishers.ofString(body))
+        .build();
   }
 
   private static HttpRequest.Builder request(String pathAndQuery) {
