@@ -38,8 +38,8 @@ import org.apache.spark.sql.types.StructType;
  * {@code {"user":42,"variant":"als","model":"...","items":[{"id":1,"name":...},...]}}.
  *
  * <p>The newest model is applied to every user once, at start (the catalog is small), so a request
- * is a lookup in a cached table. Each micro-batch answers its requests, then appends the exposures
- * to the {@link ExposureLog}.
+ * is a lookup in a small table. The query answers the requests; {@code foreachBatch} sends the
+ * replies and hands the exposures to the {@link ExposureLog}.
  */
 public final class RecommendationService implements AutoCloseable {
   static final String PATH = "/recommendations";
@@ -208,21 +208,20 @@ public final class RecommendationService implements AutoCloseable {
     Dataset<Row> lookup = spark.createDataFrame(table.collectAsList(), table.schema());
     String model = VersionedFeed.snapshotOf(modelFolder);
     Dataset<Row> requests = Serving.source(spark, config.serving(), PATH).load();
-    StructType exposureSchema =
-        (StructType) answer(requests, lookup, config, model).schema().apply("exposure").dataType();
-    ExposureLog exposures = new ExposureLog(spark, exposureSchema, config);
+    Dataset<Row> answered = answer(requests, lookup, config, model);
+    ExposureLog exposures =
+        new ExposureLog(spark, (StructType) answered.schema().apply("exposure").dataType(), config);
 
-    VoidFunction2<Dataset<Row>, Long> serveBatch =
+    // Each micro-batch: the tasks send the replies and hand back the exposures to log.
+    VoidFunction2<Dataset<Row>, Long> replyAndLog =
         (batch, batchId) ->
-            exposures.add(
-                Serving.replyAndCollect(
-                    answer(batch, lookup, config, model), "application/json", "exposure"));
+            exposures.add(Serving.replyAndCollect(batch, "application/json", "exposure"));
     StreamingQuery query =
-        requests
+        answered
             .writeStream()
             .queryName("recommendation-service")
             .option("checkpointLocation", Serving.checkpoint(config.serving(), "recommender"))
-            .foreachBatch(serveBatch)
+            .foreachBatch(replyAndLog)
             .start();
     return new RecommendationService(query, exposures);
   }
