@@ -1,0 +1,165 @@
+package io.sparkplug.examples.common;
+
+import io.sparkplug.http.SparkPlugHttp;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.file.Files;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.spark.api.java.function.MapPartitionsFunction;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Encoders;
+import org.apache.spark.sql.ForeachWriter;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.streaming.DataStreamReader;
+import org.apache.spark.sql.streaming.StreamingQuery;
+import org.apache.spark.sql.types.StructType;
+
+/** What every example service does the same way: its session, source, replies and lifecycle. */
+public final class Serving {
+  private Serving() {}
+
+  /**
+   * A session tuned for serving small requests (docs/performance.md): no adaptive planning of tiny
+   * batches, a checkpoint manager that writes with plain file operations, and quick polling.
+   */
+  public static SparkSession session(String appName, ServingConfig config) {
+    SparkSession.Builder builder =
+        SparkSession.builder()
+            .appName(appName)
+            .config("spark.sql.adaptive.enabled", "false")
+            .config(
+                "spark.sql.streaming.checkpointFileManagerClass",
+                "org.apache.spark.sql.execution.streaming.checkpointing."
+                    + "FileSystemBasedCheckpointFileManager")
+            .config("spark.sql.streaming.pollingDelay", "5ms")
+            // Times in requests and data are read and shown in UTC.
+            .config("spark.sql.session.timeZone", "UTC");
+    String master = config.master();
+    if (master.isBlank() && System.getProperty("spark.master") == null) {
+      master = "local[*]"; // started with plain java rather than by spark-submit
+    }
+    if (!master.isBlank()) {
+      builder.master(master);
+    }
+    if (master.startsWith("local")) {
+      // The example data is small: a few shuffle partitions instead of 200 tiny tasks.
+      builder.config("spark.sql.shuffle.partitions", "4");
+    }
+    return builder.getOrCreate();
+  }
+
+  /** The {@code sparkplug-http} source with the configured port, mode and host. */
+  public static DataStreamReader source(SparkSession spark, ServingConfig config, String path) {
+    DataStreamReader reader =
+        spark
+            .readStream()
+            .format("sparkplug-http")
+            .option("port", config.port())
+            .option("mode", config.mode())
+            .option("path", path);
+    return config.host().isBlank() ? reader : reader.option("host", config.host());
+  }
+
+  /** The configured checkpoint, or a new temporary folder (the request stream never replays). */
+  public static String checkpoint(ServingConfig config, String name) throws IOException {
+    return config.checkpoint().isBlank()
+        ? Files.createTempDirectory(name + "-checkpoint").toString()
+        : config.checkpoint();
+  }
+
+  /**
+   * Sends the reply in struct column {@code reply} ({@code id}, {@code body}, optional {@code
+   * status} and {@code headers}) of every row and returns the non-null values of struct column
+   * {@code keep}, in one pass. For {@code foreachBatch}, where the {@code sparkplug-http} sink is
+   * not available: each task replies with the connector's reply writer as it goes.
+   */
+  public static List<Row> replyAndCollect(Dataset<Row> rows, String contentType, String keep) {
+    int replyField = rows.schema().fieldIndex("reply");
+    int keepField = rows.schema().fieldIndex(keep);
+    StructType kept = (StructType) rows.schema().fields()[keepField].dataType();
+    MapPartitionsFunction<Row, Row> replyAll =
+        partition -> {
+          ForeachWriter<Row> writer = SparkPlugHttp.replyWriter(contentType);
+          List<Row> out = new ArrayList<>();
+          partition.forEachRemaining(
+              row -> {
+                writer.process(row.getStruct(replyField));
+                if (!row.isNullAt(keepField)) {
+                  out.add(row.getStruct(keepField));
+                }
+              });
+          return out.iterator();
+        };
+    return rows.mapPartitions(replyAll, Encoders.row(kept)).collectAsList();
+  }
+
+  /**
+   * Waits until the query serves, prints {@code banner}, then blocks until the query ends; Ctrl-C
+   * stops the query, then Spark.
+   */
+  public static void runUntilStopped(
+      SparkSession spark, StreamingQuery query, ServingConfig config, String banner)
+      throws Exception {
+    runUntilStopped(spark, query, query::stop, config, banner);
+  }
+
+  /** As above, with {@code stop} run on Ctrl-C instead of stopping the query alone. */
+  public static void runUntilStopped(
+      SparkSession spark,
+      StreamingQuery query,
+      AutoCloseable stop,
+      ServingConfig config,
+      String banner)
+      throws Exception {
+    Runtime.getRuntime()
+        .addShutdownHook(
+            new Thread(
+                () -> {
+                  try {
+                    stop.close();
+                  } catch (Exception e) {
+                    System.err.println("could not stop cleanly: " + e);
+                  }
+                },
+                query.name() + "-shutdown"));
+    try {
+      if (!config.executorMode()) { // executor servers listen on the executors' hosts
+        awaitListening(query, config.port(), Duration.ofSeconds(60));
+      }
+      System.out.println(banner);
+      query.awaitTermination();
+    } finally {
+      spark.stop(); // also on failure: Spark's threads would keep the JVM alive
+    }
+  }
+
+  /** The query binds its port in the background; wait for it, or for the query to fail. */
+  public static void awaitListening(StreamingQuery query, int port, Duration timeout)
+      throws InterruptedException {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (!canConnect(port)) {
+      if (!query.isActive()) {
+        Throwable cause = query.exception().isDefined() ? query.exception().get() : null;
+        throw new IllegalStateException("the query stopped before serving", cause);
+      }
+      if (System.nanoTime() > deadline) {
+        throw new IllegalStateException("nothing listens on port " + port + " after " + timeout);
+      }
+      Thread.sleep(50);
+    }
+  }
+
+  public static boolean canConnect(int port) {
+    try (Socket socket = new Socket()) {
+      socket.connect(new InetSocketAddress("127.0.0.1", port), 500);
+      // A probe that connected to itself (TCP simultaneous open) found no listener.
+      return socket.getLocalPort() != port;
+    } catch (IOException e) {
+      return false;
+    }
+  }
+}

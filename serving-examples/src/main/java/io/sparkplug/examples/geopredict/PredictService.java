@@ -1,0 +1,138 @@
+package io.sparkplug.examples.geopredict;
+
+import static io.sparkplug.examples.geopredict.GeoSql.distance;
+import static io.sparkplug.examples.geopredict.GeoSql.slot;
+
+import io.sparkplug.examples.common.Serving;
+import java.io.IOException;
+import java.util.concurrent.TimeoutException;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.streaming.StreamingQuery;
+
+/**
+ * Serves {@code POST /predict} with {@code {"user":"u001","lat":38.71,"lon":-9.14,
+ * "time":"2026-11-23T17:40:00Z"}} ({@code time} defaults to now): the shop the user most likely
+ * goes to next, with its probability, from where the user is and when. The whole query is Spark SQL
+ * over the request stream and the newest profiles.
+ */
+public final class PredictService {
+  static final String PATH = "/predict";
+
+  private static final String EXAMPLE =
+      "{\"user\":\"u001\",\"lat\":38.71,\"lon\":-9.14,\"time\":\"2026-11-23T17:40:00Z\"}";
+
+  private PredictService() {}
+
+  /** Reply rows ({@code id, status, body}) for the requests in view {@code geo_requests}. */
+  static Dataset<Row> answer(SparkSession spark) {
+    spark
+        .sql(
+            """
+            SELECT id, path, q.user, q.lat, q.lon, coalesce(q.time, receivedAt) AS time,
+                   q IS NULL OR q._corrupt_record IS NOT NULL AS malformed
+            FROM (SELECT id, path, receivedAt, from_json(CAST(body AS STRING),
+                    'user STRING, lat DOUBLE, lon DOUBLE, time TIMESTAMP, _corrupt_record STRING')
+                    AS q
+                  FROM geo_requests)""")
+        .createOrReplaceTempView("geo_parsed");
+
+    // Where is the user: the nearest of the user's places and the shops, if close enough.
+    spark
+        .sql(
+            "SELECT /*+ BROADCAST(p) */ r.*, p.user IS NOT NULL AS known, p.trips, "
+                + slot("r.time")
+                + " AS slot, array_min(transform(p.places, x -> named_struct('metres', "
+                + distance("x.lat", "x.lon", "r.lat", "r.lon")
+                + ", 'name', x.name))) AS nearest"
+                + " FROM geo_parsed r LEFT JOIN geo_profiles p ON r.user = p.user")
+        .createOrReplaceTempView("geo_located");
+
+    // The likeliest shop from here at this time; failing that, from here at any time; failing
+    // that, from anywhere. array_max compares the probability first.
+    String best =
+        "array_max(transform(filter(trips, t -> %s), t -> named_struct('probability',"
+            + " t.probability, 'shop', t.shop, 'lat', t.lat, 'lon', t.lon, 'origin', t.origin,"
+            + " 'slot', t.slot, 'trips', t.trips)))";
+    spark
+        .sql(
+            "SELECT *, coalesce("
+                + String.format(best, "t.origin = origin AND t.slot = slot")
+                + ", "
+                + String.format(best, "t.origin = origin AND t.slot = 'any'")
+                + ", "
+                + String.format(best, "t.origin = 'any'")
+                + ") AS best FROM (SELECT *, CASE WHEN nearest.metres <= "
+                + PlaceMiner.PLACE_METRES
+                + " THEN nearest.name ELSE 'elsewhere' END AS origin FROM geo_located)")
+        .createOrReplaceTempView("geo_predicted");
+
+    return spark.sql(
+        """
+        SELECT id, coalesce(problem.status, 200) AS status,
+               CASE WHEN problem IS NULL THEN to_json(named_struct(
+                      'user', user, 'from', origin, 'slot', slot,
+                      'destination', named_struct('shop', best.shop, 'lat', best.lat,
+                                                  'lon', best.lon),
+                      'probability', best.probability,
+                      'basedOn', named_struct('from', best.origin, 'slot', best.slot,
+                                              'trips', best.trips)))
+                    ELSE to_json(named_struct('error', problem.error)) END AS body
+        FROM (SELECT *, CASE
+                WHEN path <> '%1$s'
+                  THEN named_struct('status', 404, 'error', 'no such resource; POST to %1$s')
+                WHEN malformed
+                  THEN named_struct('status', 400, 'error', 'body must be a JSON object like %2$s')
+                WHEN user IS NULL
+                  THEN named_struct('status', 400, 'error', 'missing field ''user''')
+                WHEN lat IS NULL OR lon IS NULL
+                  THEN named_struct('status', 400, 'error', 'missing field ''lat'' or ''lon''')
+                WHEN NOT (lat BETWEEN -90 AND 90 AND lon BETWEEN -180 AND 180)
+                  THEN named_struct('status', 400, 'error', 'lat must be within -90..90, lon within -180..180')
+                WHEN NOT known
+                  THEN named_struct('status', 404, 'error', concat('unknown user ''', user, ''''))
+              END AS problem
+              FROM geo_predicted)"""
+            .formatted(PATH, EXAMPLE.replace("'", "''")));
+  }
+
+  /** Loads the newest profiles, then starts serving. */
+  public static StreamingQuery start(SparkSession spark, GeoConfig config)
+      throws TimeoutException, IOException {
+    String profiles = config.profiles(spark).require("PlaceMiner");
+    // A local table: each batch broadcasts it without running a job to collect it.
+    Dataset<Row> table = spark.read().parquet(profiles);
+    spark
+        .createDataFrame(table.collectAsList(), table.schema())
+        .createOrReplaceTempView("geo_profiles");
+    Serving.source(spark, config.serving(), PATH)
+        .option("methods", "POST")
+        .load()
+        .createOrReplaceTempView("geo_requests");
+    return answer(spark)
+        .writeStream()
+        .format("sparkplug-http")
+        .option("contentType", "application/json")
+        .option("checkpointLocation", Serving.checkpoint(config.serving(), "geopredict"))
+        .queryName("geopredict-service")
+        .start();
+  }
+
+  public static void main(String[] args) throws Exception {
+    GeoConfig config = GeoConfig.fromEnv();
+    SparkSession spark = Serving.session("geopredict-service", config.serving());
+    Serving.runUntilStopped(spark, start(spark, config), config.serving(), banner(config));
+  }
+
+  static String banner(GeoConfig config) {
+    String url = "http://127.0.0.1:" + config.serving().port() + PATH;
+    return "SparkPlug HTTP GeoPredict serving at "
+        + url
+        + "  (try: curl -s -X POST -d '"
+        + EXAMPLE
+        + "' "
+        + url
+        + ")";
+  }
+}

@@ -1,0 +1,294 @@
+package io.sparkplug.examples.recommender;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.sparkplug.examples.common.Env;
+import io.sparkplug.examples.common.Serving;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/** ETL, training and serving together, checked through a real HTTP client. */
+@Timeout(240)
+class RecommenderServiceTest {
+  private static final int USERS = 300;
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final HttpClient CLIENT =
+      HttpClient.newBuilder()
+          .version(HttpClient.Version.HTTP_1_1)
+          .connectTimeout(Duration.ofSeconds(5))
+          .build();
+
+  private static RecommenderConfig config;
+  private static SparkSession spark;
+  private static RecommendationService service;
+
+  @BeforeAll
+  static void start() throws Exception {
+    config =
+        RecommenderConfig.fromEnv(
+            new Env(
+                Map.of(
+                    "SPARKPLUG_MASTER",
+                    "local[2]",
+                    "SPARKPLUG_PORT",
+                    String.valueOf(freePort()),
+                    "RECOMMENDER_DATA_DIR",
+                    Files.createTempDirectory("recommender").toString(),
+                    "RECOMMENDER_USERS",
+                    String.valueOf(USERS),
+                    "RECOMMENDER_ALS_ITERATIONS",
+                    "5",
+                    "RECOMMENDER_SALT",
+                    "test-salt")));
+    spark = Serving.session("recommender-test", config.serving());
+    spark.sparkContext().setLogLevel("WARN");
+    PhotoEtl.run(spark, config);
+    AlsTrainer.run(spark, config);
+    service = RecommendationService.start(spark, config);
+    Awaitility.await()
+        .atMost(Duration.ofSeconds(60))
+        .pollInterval(Duration.ofMillis(20))
+        .until(() -> Serving.canConnect(config.serving().port()));
+  }
+
+  @AfterAll
+  static void stop() throws Exception {
+    if (service != null) {
+      service.close();
+    }
+    if (spark != null) {
+      spark.stop();
+    }
+  }
+
+  @Test
+  void getAnswersTopAttractionsOfTheAssignedVariant() throws Exception {
+    HttpResponse<String> response = get("?user=42");
+    assertEquals(200, response.statusCode(), response.body());
+    assertEquals("application/json", response.headers().firstValue("content-type").orElse(""));
+    JsonNode reply = JSON.readTree(response.body());
+    assertEquals(42, reply.get("user").asInt());
+    String variant = config.experiment().variant(42);
+    assertEquals(variant, reply.get("variant").asText());
+    assertEquals(config.items(), reply.get("items").size());
+    for (JsonNode item : reply.get("items")) {
+      Attractions.Attraction attraction = Attractions.ALL.get(item.get("id").asInt() - 1);
+      assertEquals(attraction.name(), item.get("name").asText());
+      assertEquals(attraction.area(), item.get("area").asText());
+      // Only the model scores its items, and only its replies name the model.
+      assertEquals(variant.equals(Experiment.ALS), item.has("score"), response.body());
+    }
+    assertEquals(variant.equals(Experiment.ALS), reply.has("model"), response.body());
+  }
+
+  @Test
+  void postAnswersTheSameAsGet() throws Exception {
+    HttpResponse<String> byPost = post("{\"user\":\"7\",\"n\":5}");
+    assertEquals(200, byPost.statusCode(), byPost.body());
+    assertEquals(5, JSON.readTree(byPost.body()).get("items").size());
+    HttpResponse<String> byGet = get("?user=7&n=5");
+    assertEquals(byGet.body(), byPost.body());
+    HttpResponse<String> numericId = post("{\"user\":7,\"n\":5}");
+    assertEquals(byGet.body(), numericId.body());
+  }
+
+  @Test
+  void bothVariantsServeTheirOwnRecommender() throws Exception {
+    Experiment experiment = config.experiment();
+    for (String variant : List.of(Experiment.ALS, Experiment.STATIC)) {
+      long user = 1;
+      while (!experiment.variant(user).equals(variant)) {
+        user++;
+      }
+      JsonNode reply = JSON.readTree(get("?user=" + user + "&n=5").body());
+      assertEquals(variant, reply.get("variant").asText());
+      List<Integer> ids = new ArrayList<>();
+      reply.get("items").forEach(item -> ids.add(item.get("id").asInt()));
+      if (variant.equals(Experiment.STATIC)) {
+        assertTrue(Attractions.PICKS.containsValue(ids), "editors' picks: " + ids);
+      } else {
+        assertEquals(5, ids.stream().distinct().count(), "five different attractions: " + ids);
+      }
+    }
+  }
+
+  @Test
+  void assignmentSplitsUsersAndMatchesTheOfflineFunction() throws Exception {
+    List<CompletableFuture<HttpResponse<String>>> replies = new ArrayList<>();
+    for (int user = 1; user <= USERS; user++) {
+      replies.add(CLIENT.sendAsync(request("?user=" + user).build(), ofString()));
+    }
+    Experiment offline = new Experiment("test-salt", 50);
+    Map<String, Integer> counts = new HashMap<>();
+    for (int user = 1; user <= USERS; user++) {
+      HttpResponse<String> response = replies.get(user - 1).get();
+      assertEquals(200, response.statusCode(), response.body());
+      String served = JSON.readTree(response.body()).get("variant").asText();
+      assertEquals(offline.variant(user), served, "user " + user);
+      counts.merge(served, 1, Integer::sum);
+    }
+    // 50/50 over 300 users: a standard deviation of 2.9 points; allow 10.
+    double alsShare = counts.getOrDefault(Experiment.ALS, 0) / (double) USERS;
+    assertTrue(Math.abs(alsShare - 0.5) < 0.10, "ALS share " + alsShare + " " + counts);
+  }
+
+  @Test
+  void assignmentIsStableAndFollowsTheSplit() {
+    Experiment experiment = new Experiment("test-salt", 20);
+    int als = 0;
+    for (long user = 1; user <= 20_000; user++) {
+      if (experiment.variant(user).equals(Experiment.ALS)) {
+        als++;
+      }
+      assertEquals(experiment.bucket(user), new Experiment("test-salt", 80).bucket(user));
+    }
+    assertEquals(0.20, als / 20_000.0, 0.01);
+    // Another salt is another experiment: users are shuffled anew.
+    Experiment other = new Experiment("other-salt", 20);
+    long same =
+        java.util.stream.LongStream.rangeClosed(1, 1000)
+            .filter(u -> other.bucket(u) == experiment.bucket(u))
+            .count();
+    assertTrue(same < 50, same + " of 1000 users kept their bucket");
+  }
+
+  @Test
+  void unknownUserIs404() throws Exception {
+    HttpResponse<String> response = get("?user=999999");
+    assertEquals(404, response.statusCode());
+    assertEquals("{\"error\":\"unknown user 999999\"}", response.body());
+    assertEquals(404, post("{\"user\":\"0\"}").statusCode());
+  }
+
+  @Test
+  void malformedRequestsAre4xxWithAJsonError() throws Exception {
+    Map<String, Integer> gets =
+        Map.of(
+            "",
+            400,
+            "?user=",
+            400,
+            "?user=abc",
+            400,
+            "?user=42&n=0",
+            400,
+            "?user=42&n=-1",
+            400,
+            "?user=42&n=99",
+            400,
+            "?user=42&n=x",
+            400,
+            "?user=%2542",
+            400,
+            "/other?user=42",
+            404);
+    List<String> posts =
+        List.of("not json", "", "[1,2]", "{}", "{\"user\":\"x\"}", "{\"user\":\"42\",\"n\":\"a\"}");
+    // All at once: they are answered in one or two micro-batches.
+    Map<String, CompletableFuture<HttpResponse<String>>> replies = new HashMap<>();
+    gets.keySet()
+        .forEach(q -> replies.put("GET " + q, CLIENT.sendAsync(request(q).build(), ofString())));
+    posts.forEach(b -> replies.put("POST " + b, CLIENT.sendAsync(postRequest(b), ofString())));
+    for (Map.Entry<String, CompletableFuture<HttpResponse<String>>> reply : replies.entrySet()) {
+      String what = reply.getKey();
+      int expected = what.startsWith("GET ") ? gets.get(what.substring(4)) : 400;
+      assertJsonError(expected, reply.getValue().get(), what);
+    }
+    assertEquals(
+        "{\"error\":\"user must be a numeric id, not 'abc'\"}",
+        replies.get("GET ?user=abc").get().body());
+  }
+
+  @Test
+  void exposuresAreLoggedForOfflineAnalysis() throws Exception {
+    assertEquals(200, get("?user=123").statusCode());
+    Awaitility.await()
+        .atMost(Duration.ofSeconds(30))
+        .pollInterval(Duration.ofMillis(200))
+        .ignoreExceptions() // a file may be half written
+        .until(
+            () ->
+                Files.exists(java.nio.file.Path.of(config.exposuresPath()))
+                    && !spark.read().json(config.exposuresPath()).where("user = 123").isEmpty());
+    Row exposure = spark.read().json(config.exposuresPath()).where("user = 123").first();
+    assertEquals(config.experiment().variant(123), exposure.getAs("variant"));
+    assertEquals(config.items(), exposure.getList(exposure.fieldIndex("items")).size());
+    assertFalse(exposure.isNullAt(exposure.fieldIndex("servedAt")));
+  }
+
+  @Test
+  void feedsKeepEverySnapshotAndConsumersReadTheNewest() {
+    var feed = config.interactions(spark);
+    String previous = feed.require("PhotoEtl");
+    String published = PhotoEtl.run(spark, config);
+    assertEquals(published, feed.require("PhotoEtl"));
+    assertTrue(feed.history().contains(previous));
+    assertTrue(previous.compareTo(published) < 0);
+  }
+
+  private static void assertJsonError(int status, HttpResponse<String> response, String what)
+      throws IOException {
+    assertEquals(status, response.statusCode(), what + " -> " + response.body());
+    assertEquals(
+        "application/json", response.headers().firstValue("content-type").orElse(""), what);
+    assertTrue(JSON.readTree(response.body()).get("error").isTextual(), what);
+  }
+
+  private static HttpResponse<String> get(String pathAndQuery) throws Exception {
+    return CLIENT.send(request(pathAndQuery).build(), ofString());
+  }
+
+  private static HttpResponse<String> post(String body) throws Exception {
+    return CLIENT.send(postRequest(body), ofString());
+  }
+
+  private static HttpRequest postRequest(String body) {
+    return request("")
+        .header("Content-Type", "application/json")
+        .POST(HttpRequest.BodyPublishers.ofString(body))
+        .build();
+  }
+
+  private static HttpRequest.Builder request(String pathAndQuery) {
+    return HttpRequest.newBuilder(
+            URI.create(
+                "http://127.0.0.1:"
+                    + config.serving().port()
+                    + RecommendationService.PATH
+                    + pathAndQuery))
+        .timeout(Duration.ofSeconds(60));
+  }
+
+  private static HttpResponse.BodyHandler<String> ofString() {
+    return HttpResponse.BodyHandlers.ofString();
+  }
+
+  private static int freePort() throws IOException {
+    try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      return socket.getLocalPort();
+    }
+  }
+}
