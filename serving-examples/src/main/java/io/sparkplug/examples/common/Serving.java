@@ -8,6 +8,8 @@ import java.nio.file.Files;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.apache.hadoop.util.ShutdownHookManager;
 import org.apache.spark.api.java.function.MapPartitionsFunction;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Encoders;
@@ -115,17 +117,20 @@ public final class Serving {
       ServingConfig config,
       String banner)
       throws Exception {
-    Runtime.getRuntime()
+    // Ctrl-C: through Hadoop's hook manager, which Spark uses too, at a priority (100) that runs
+    // before Spark's own hook (40) stops the SparkContext, so stopping can still use Spark.
+    AtomicBoolean interrupted = new AtomicBoolean();
+    ShutdownHookManager.get()
         .addShutdownHook(
-            new Thread(
-                () -> {
-                  try {
-                    stop.close();
-                  } catch (Exception e) {
-                    System.err.println("could not stop cleanly: " + e);
-                  }
-                },
-                query.name() + "-shutdown"));
+            () -> {
+              interrupted.set(true);
+              try {
+                stop.close();
+              } catch (Exception e) {
+                System.err.println("could not stop cleanly: " + e);
+              }
+            },
+            100);
     try {
       if (!config.executorMode()) { // executor servers listen on the executors' hosts
         awaitListening(query, config.port(), Duration.ofSeconds(60));
@@ -133,7 +138,10 @@ public final class Serving {
       System.out.println(banner);
       query.awaitTermination();
     } finally {
-      spark.stop(); // also on failure: Spark's threads would keep the JVM alive
+      if (!interrupted.get()) { // the query failed: stop here, or Spark keeps the JVM alive
+        stop.close();
+        spark.stop();
+      }
     }
   }
 

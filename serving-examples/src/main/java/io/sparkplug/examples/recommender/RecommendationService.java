@@ -50,6 +50,63 @@ public final class RecommendationService implements AutoCloseable {
           .add("n", DataTypes.IntegerType)
           .add("_corrupt_record", DataTypes.StringType);
 
+  private final StreamingQuery query;
+  private final ExposureLog exposures;
+
+  private RecommendationService(StreamingQuery query, ExposureLog exposures) {
+    this.query = query;
+    this.exposures = exposures;
+  }
+
+  public StreamingQuery query() {
+    return query;
+  }
+
+  /** Stops serving, then writes the exposures still buffered. */
+  @Override
+  public void close() throws Exception {
+    query.stop();
+    exposures.close();
+  }
+
+  /** Loads the newest model and interactions, then starts serving. */
+  public static RecommendationService start(SparkSession spark, RecommenderConfig config)
+      throws TimeoutException, IOException {
+    String modelFolder = config.models(spark).require("AlsTrainer");
+    String interactionsFolder = config.interactions(spark).require("PhotoEtl");
+    Dataset<Row> table =
+        recommendations(ALSModel.load(modelFolder), spark.read().parquet(interactionsFolder));
+    // Apply the model now rather than per request, and keep the result as a local table: Spark
+    // broadcasts it to each batch without running a job to collect it. (Millions of users would
+    // rather be a partitioned table or a key-value store.)
+    Dataset<Row> lookup = spark.createDataFrame(table.collectAsList(), table.schema());
+    String model = VersionedFeed.snapshotOf(modelFolder);
+    Dataset<Row> requests = Serving.source(spark, config.serving(), PATH).load();
+    Dataset<Row> answered = answer(requests, lookup, config, model);
+    ExposureLog exposures =
+        new ExposureLog(spark, (StructType) answered.schema().apply("exposure").dataType(), config);
+
+    // Each micro-batch: the tasks send the replies and hand back the exposures to log.
+    VoidFunction2<Dataset<Row>, Long> replyAndLog =
+        (batch, batchId) ->
+            exposures.add(Serving.replyAndCollect(batch, "application/json", "exposure"));
+    StreamingQuery query =
+        answered
+            .writeStream()
+            .queryName("recommendation-service")
+            .option("checkpointLocation", Serving.checkpoint(config.serving(), "recommender"))
+            .foreachBatch(replyAndLog)
+            .start();
+    return new RecommendationService(query, exposures);
+  }
+
+  public static void main(String[] args) throws Exception {
+    RecommenderConfig config = RecommenderConfig.fromEnv();
+    SparkSession spark = Serving.session("recommendation-service", config.serving());
+    RecommendationService service = start(spark, config);
+    Serving.runUntilStopped(spark, service.query(), service, config.serving(), banner(config));
+  }
+
   /**
    * What both variants need per known user, kept small since every batch broadcasts it: {@code
    * user}, the model's top attractions {@code als} ({@code id, score}, best first), and the {@code
@@ -174,63 +231,6 @@ public final class RecommendationService implements AutoCloseable {
 
   private static Column error(int status, Column message) {
     return struct(lit(status).as("status"), message.as("error"));
-  }
-
-  private final StreamingQuery query;
-  private final ExposureLog exposures;
-
-  private RecommendationService(StreamingQuery query, ExposureLog exposures) {
-    this.query = query;
-    this.exposures = exposures;
-  }
-
-  public StreamingQuery query() {
-    return query;
-  }
-
-  /** Stops serving, then writes the exposures still buffered. */
-  @Override
-  public void close() throws Exception {
-    query.stop();
-    exposures.close();
-  }
-
-  /** Loads the newest model and interactions, then starts serving. */
-  public static RecommendationService start(SparkSession spark, RecommenderConfig config)
-      throws TimeoutException, IOException {
-    String modelFolder = config.models(spark).require("AlsTrainer");
-    String interactionsFolder = config.interactions(spark).require("PhotoEtl");
-    Dataset<Row> table =
-        recommendations(ALSModel.load(modelFolder), spark.read().parquet(interactionsFolder));
-    // Apply the model now rather than per request, and keep the result as a local table: Spark
-    // broadcasts it to each batch without running a job to collect it. (Millions of users would
-    // rather be a partitioned table or a key-value store.)
-    Dataset<Row> lookup = spark.createDataFrame(table.collectAsList(), table.schema());
-    String model = VersionedFeed.snapshotOf(modelFolder);
-    Dataset<Row> requests = Serving.source(spark, config.serving(), PATH).load();
-    Dataset<Row> answered = answer(requests, lookup, config, model);
-    ExposureLog exposures =
-        new ExposureLog(spark, (StructType) answered.schema().apply("exposure").dataType(), config);
-
-    // Each micro-batch: the tasks send the replies and hand back the exposures to log.
-    VoidFunction2<Dataset<Row>, Long> replyAndLog =
-        (batch, batchId) ->
-            exposures.add(Serving.replyAndCollect(batch, "application/json", "exposure"));
-    StreamingQuery query =
-        answered
-            .writeStream()
-            .queryName("recommendation-service")
-            .option("checkpointLocation", Serving.checkpoint(config.serving(), "recommender"))
-            .foreachBatch(replyAndLog)
-            .start();
-    return new RecommendationService(query, exposures);
-  }
-
-  public static void main(String[] args) throws Exception {
-    RecommenderConfig config = RecommenderConfig.fromEnv();
-    SparkSession spark = Serving.session("recommendation-service", config.serving());
-    RecommendationService service = start(spark, config);
-    Serving.runUntilStopped(spark, service.query(), service, config.serving(), banner(config));
   }
 
   static String banner(RecommenderConfig config) {

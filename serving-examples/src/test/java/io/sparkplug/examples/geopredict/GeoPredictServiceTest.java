@@ -183,7 +183,9 @@ class GeoPredictServiceTest {
             "{\"user\":\"u001\",\"lat\":238.7,\"lon\":-9.1}", "lat must be within",
             "{\"user\":\"u001\",\"lat\":38.7,\"lon\":-9.1,\"time\":\"yesterday\"}",
                 "body must be a JSON object",
-            "{\"user\":\"u001\",\"lat\":\"north\",\"lon\":-9.1}", "body must be a JSON object");
+            "{\"user\":\"u001\",\"lat\":\"north\",\"lon\":-9.1}", "body must be a JSON object",
+            "{\"user\":\"u001\",\"lat\":NaN,\"lon\":-9.1}", "lat must be within",
+            "{\"user\":\"u001\",\"lat\":1e400,\"lon\":-9.1}", "lat must be within");
     Map<String, CompletableFuture<HttpResponse<String>>> replies = new java.util.HashMap<>();
     cases
         .keySet()

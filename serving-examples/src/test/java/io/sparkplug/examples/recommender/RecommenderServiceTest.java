@@ -204,9 +204,20 @@ class RecommenderServiceTest {
             "?user=%2542",
             400,
             "/other?user=42",
-            404);
+            404,
+            "?user=99999999999",
+            400);
     List<String> posts =
-        List.of("not json", "", "[1,2]", "{}", "{\"user\":\"x\"}", "{\"user\":\"42\",\"n\":\"a\"}");
+        List.of(
+            "not json",
+            "",
+            "[1,2]",
+            "{}",
+            "{\"user\":\"x\"}",
+            "{\"user\":null}",
+            "{\"user\":{\"id\":1}}",
+            "{\"user\":\"42\",\"n\":\"a\"}",
+            "{\"user\":\"42\",\"n\":1e10}");
     // All at once: they are answered in one or two micro-batches.
     Map<String, CompletableFuture<HttpResponse<String>>> replies = new HashMap<>();
     gets.keySet()
