@@ -651,7 +651,9 @@ class SoakIT {
         String.format(
             "Load: %s s at %.0f arrivals/s (open loop; pipelined arrivals carry 2-6 requests),"
                 + " after %s s of warm-up. %s requests, %s of them valid POSTs: p50 %s ms, p99"
-                + " %s ms, max %s ms. Valid replies by executor: %s.%n%n",
+                + " %s ms, max %s ms (each from its own send; a pipelined one through HAProxy"
+                + " from the response before it). Valid replies by executor id: %s. Largest lag of"
+                + " an arrival behind its schedule: %s ms; most exchanges open at once: %s.%n%n",
             summary.get("seconds"),
             (Double) summary.get("ratePerSecond"),
             summary.get("warmupSeconds"),
@@ -660,7 +662,12 @@ class SoakIT {
             summary.get("validP50Ms"),
             summary.get("validP99Ms"),
             summary.get("validMaxMs"),
-            summary.get("servedBy")));
+            ((Map<String, Long>) summary.get("servedBy"))
+                .entrySet().stream()
+                    .map(e -> e.getKey() + ": " + e.getValue())
+                    .collect(Collectors.joining(", ")),
+            summary.get("maxScheduleLagMs"),
+            summary.get("maxConcurrentExchanges")));
     md.append("| kind | route | requests | outcomes |\n|---|---|---|---|\n");
     Map<String, Map<String, Long>> table = (Map<String, Map<String, Long>>) summary.get("table");
     table.forEach(
@@ -717,7 +724,7 @@ class SoakIT {
             .append(" | ")
             .append(process.heapBoundMb);
       } else {
-        md.append(" | | ");
+        md.append("- | - | -");
       }
       md.append(" | ")
           .append(process.fdStart)
@@ -727,6 +734,11 @@ class SoakIT {
           .append(process.fdMax)
           .append(" |\n");
     }
+    md.append(
+        String.format(
+            "%nAsserted: live heap under the bound and grown by less than %d MB; open descriptors"
+                + " less than %d above the start under load, and less than %d above it after.%n",
+            HEAP_GROWTH_BOUND_MB, FD_LOAD_BOUND, FD_GROWTH_BOUND));
     return md.toString();
   }
 
