@@ -10,7 +10,6 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -65,8 +64,8 @@ class ClusterSmokeIT {
   @BeforeAll
   static void startClusterAndSubmit() throws Exception {
     classStart = System.nanoTime();
-    Path connectorJar = requiredFile("sparkplug.connector.jar");
-    Path examplesJar = requiredFile("sparkplug.examples.jar");
+    Path connectorJar = ClusterTests.requiredFile("sparkplug.connector.jar");
+    Path examplesJar = ClusterTests.requiredFile("sparkplug.examples.jar");
 
     cluster = LocalCluster.create("ClusterSmokeIT");
     cluster.startMaster();
@@ -237,18 +236,6 @@ class ClusterSmokeIT {
       names.add(status.path("pathSuffix").asText());
     }
     return names;
-  }
-
-  private static Path requiredFile(String property) {
-    String value = System.getProperty(property);
-    if (value == null || !Files.isRegularFile(Path.of(value))) {
-      throw new IllegalStateException(
-          property
-              + " names no file ("
-              + value
-              + "); build with: mvn -pl serving-examples -am verify");
-    }
-    return Path.of(value);
   }
 
   private static void report(String what, long since) {

@@ -7,8 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -44,11 +42,6 @@ import org.junit.jupiter.api.Timeout;
 class ExecutorModeIT {
   private static final String[] WORKERS = {"127.0.0.2", "127.0.0.3"};
   private static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(10);
-  private static final HttpClient CLIENT =
-      HttpClient.newBuilder()
-          .version(HttpClient.Version.HTTP_1_1)
-          .connectTimeout(Duration.ofSeconds(2))
-          .build();
   private static final ObjectMapper JSON = new ObjectMapper();
 
   private static long classStart;
@@ -64,8 +57,8 @@ class ExecutorModeIT {
   @BeforeAll
   static void startClusterAndSubmit() throws Exception {
     classStart = System.nanoTime();
-    connectorJar = requiredFile("sparkplug.connector.jar");
-    testsJar = requiredFile("sparkplug.tests.jar");
+    connectorJar = ClusterTests.requiredFile("sparkplug.connector.jar");
+    testsJar = ClusterTests.requiredFile("sparkplug.tests.jar");
     cluster = LocalCluster.create("ExecutorModeIT");
     cluster.startMaster();
     cluster.startWorkers(List.of(WORKERS), 1, "1g");
@@ -126,15 +119,7 @@ class ExecutorModeIT {
 
   @AfterAll
   static void stopCluster() {
-    if (cluster == null) {
-      return;
-    }
-    cluster.close();
-    List<String> alive =
-        cluster.leftAlive(Duration.ofSeconds(15)).stream()
-            .map(process -> process.pid() + " " + process.info().commandLine().orElse("?"))
-            .toList();
-    assertEquals(List.of(), alive, "processes left alive after close()");
+    ClusterTests.closeAndAssertNothingLeft(cluster);
     report("whole class", classStart);
   }
 
@@ -426,33 +411,14 @@ class ExecutorModeIT {
   }
 
   private static CompletableFuture<HttpResponse<String>> postAsync(URI uri, String body) {
-    return CLIENT.sendAsync(
-        HttpRequest.newBuilder(uri)
-            .timeout(REQUEST_TIMEOUT.plusSeconds(15))
-            .POST(HttpRequest.BodyPublishers.ofString(body))
-            .build(),
-        HttpResponse.BodyHandlers.ofString());
+    return ClusterTests.postAsync(uri, body, REQUEST_TIMEOUT.plusSeconds(15));
   }
 
   private static HttpResponse<String> get(URI uri) throws Exception {
-    return CLIENT.send(
-        HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(10)).build(),
-        HttpResponse.BodyHandlers.ofString());
-  }
-
-  private static Path requiredFile(String property) {
-    String value = System.getProperty(property);
-    if (value == null || !Files.isRegularFile(Path.of(value))) {
-      throw new IllegalStateException(
-          property
-              + " names no file ("
-              + value
-              + "); build with: mvn -pl serving-examples -am verify");
-    }
-    return Path.of(value);
+    return ClusterTests.get(uri);
   }
 
   private static void report(String what, long since) {
-    System.out.printf("ExecutorModeIT: %s in %.1f s%n", what, (System.nanoTime() - since) / 1e9);
+    ClusterTests.report("ExecutorModeIT", what, since);
   }
 }
