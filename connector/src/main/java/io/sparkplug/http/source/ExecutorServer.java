@@ -55,6 +55,7 @@ final class ExecutorServer {
   private volatile boolean closed;
   private volatile long lastAckNanos = System.nanoTime();
   private volatile long lastReadNanos = System.nanoTime();
+  private volatile long backlogSinceNanos = System.nanoTime();
 
   private ExecutorServer(SourceContext context) {
     this.context = context;
@@ -135,6 +136,9 @@ final class ExecutorServer {
   }
 
   private void accept(RequestRecord record) {
+    if (log.backlog() == 0) {
+      backlogSinceNanos = System.nanoTime();
+    }
     log.accept(record);
     dirty = true;
     synchronized (wake) {
@@ -181,8 +185,23 @@ final class ExecutorServer {
     boolean driverInTouch =
         now - lastAckNanos < TimeUnit.MILLISECONDS.toNanos(UNHEALTHY_AFTER_SILENCE_MS);
     boolean readStalled =
-        log.backlog() > 0 && now - lastReadNanos > TimeUnit.MILLISECONDS.toNanos(READ_STALL_MS);
+        readStalled(
+            log.backlog(),
+            lastReadNanos,
+            backlogSinceNanos,
+            now,
+            TimeUnit.MILLISECONDS.toNanos(READ_STALL_MS));
     return !closed && driverInTouch && !readStalled;
+  }
+
+  /**
+   * Requests wait unread for longer than {@code limitNanos}: counted from the later of the last
+   * read and the moment the backlog last filled, so a server idle for a while is not unhealthy the
+   * instant a request arrives.
+   */
+  static boolean readStalled(
+      long backlog, long lastReadNanos, long backlogSinceNanos, long nowNanos, long limitNanos) {
+    return backlog > 0 && nowNanos - Math.max(lastReadNanos, backlogSinceNanos) > limitNanos;
   }
 
   private ControlServer.Response readCall(byte[] body) throws IOException {
