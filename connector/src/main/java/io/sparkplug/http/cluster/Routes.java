@@ -1,5 +1,6 @@
 package io.sparkplug.http.cluster;
 
+import io.sparkplug.http.routing.RequestId;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -27,6 +28,19 @@ public final class Routes {
 
   public static Route find(String instance) {
     return KNOWN.get(instance);
+  }
+
+  /**
+   * The route of the service a correlation id names: from {@code shipped} (what a batch's writer
+   * factory carries) if there, else what this JVM learnt; null when neither knows it.
+   */
+  public static Route forId(String id, Map<String, Route> shipped) {
+    String instance = RequestId.instanceOf(id);
+    if (instance == null) {
+      return null;
+    }
+    Route route = shipped.get(instance);
+    return route != null ? route : KNOWN.get(instance);
   }
 
   /** A copy to ship with a batch's writer factory. */

@@ -10,7 +10,6 @@ import io.sparkplug.http.metrics.TaskMetric;
 import io.sparkplug.http.routing.Reply;
 import io.sparkplug.http.routing.ReplyRouter;
 import io.sparkplug.http.routing.ReplyTarget.Outcome;
-import io.sparkplug.http.routing.RequestId;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
@@ -64,22 +63,13 @@ final class HttpDataWriter implements DataWriter<InternalRow> {
     Reply reply = toReply(row);
     Outcome outcome = ReplyRouter.deliver(id, reply);
     if (outcome == Outcome.UNROUTABLE) {
-      Route route = routeOf(id);
+      Route route = Routes.forId(id, routes);
       if (route != null) {
         forwarded.add(ReplyForwarder.forward(route, id, reply));
         return;
       }
     }
     count(outcome);
-  }
-
-  private Route routeOf(String id) {
-    String instance = RequestId.instanceOf(id);
-    if (instance == null) {
-      return null;
-    }
-    Route route = routes.get(instance);
-    return route != null ? route : Routes.find(instance);
   }
 
   private void count(Outcome outcome) {

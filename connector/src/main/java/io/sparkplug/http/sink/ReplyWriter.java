@@ -6,7 +6,6 @@ import io.sparkplug.http.cluster.Routes;
 import io.sparkplug.http.routing.Reply;
 import io.sparkplug.http.routing.ReplyRouter;
 import io.sparkplug.http.routing.ReplyTarget;
-import io.sparkplug.http.routing.RequestId;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import org.apache.spark.sql.ForeachWriter;
@@ -53,8 +52,7 @@ public final class ReplyWriter extends ForeachWriter<Row> {
     Reply reply = toReply(row);
     if (ReplyRouter.deliver(id, reply) == ReplyTarget.Outcome.UNROUTABLE) {
       // Real-time plans have no shuffle, so this JVM read the request and learnt its route.
-      String instance = RequestId.instanceOf(id);
-      Route route = instance == null ? null : Routes.find(instance);
+      Route route = Routes.forId(id, Map.of());
       if (route != null) {
         ReplyForwarder.forward(route, id, reply);
       }

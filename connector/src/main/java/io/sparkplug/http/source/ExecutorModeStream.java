@@ -65,13 +65,12 @@ final class ExecutorModeStream
     this.localMaster = spark.isLocal();
     String key = RequestId.newInstance();
     Secret secret = Secret.random();
-    String driverHost = localMaster ? "127.0.0.1" : spark.getConf().get("spark.driver.host");
-    String bindHost =
-        localMaster ? "127.0.0.1" : spark.getConf().get("spark.driver.bindAddress", driverHost);
+    DriverAddress driver = DriverAddress.of(spark);
+    String driverHost = driver.advertised();
     this.directory = new ServerDirectory(key, secret, options.toString());
     this.control =
         ControlServer.start(
-            bindHost,
+            driver.bind(),
             options.controlPort(),
             secret,
             Map.of(InternalPaths.STATUS, directory::status),

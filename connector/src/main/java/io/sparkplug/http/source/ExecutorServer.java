@@ -54,8 +54,6 @@ final class ExecutorServer {
   private volatile boolean dirty = true;
   private volatile boolean closed;
   private volatile long lastAckNanos = System.nanoTime();
-  private volatile long lastReadNanos = System.nanoTime();
-  private volatile long backlogSinceNanos = System.nanoTime();
 
   private ExecutorServer(SourceContext context) {
     this.context = context;
@@ -136,13 +134,13 @@ final class ExecutorServer {
   }
 
   private void accept(RequestRecord record) {
-    if (log.backlog() == 0) {
-      backlogSinceNanos = System.nanoTime();
-    }
     log.accept(record);
-    dirty = true;
-    synchronized (wake) {
-      wake.notify();
+    if (!dirty) {
+      // The reporter is idle: wake it. While a report is due anyway, arrivals only add to it.
+      dirty = true;
+      synchronized (wake) {
+        wake.notify();
+      }
     }
   }
 
@@ -160,15 +158,9 @@ final class ExecutorServer {
 
   /** Records in {@code (from, to]} for a micro-batch; what lies before {@code from} is dropped. */
   List<RequestRecord> read(long from, long to) {
-    lastReadNanos = System.nanoTime();
     List<RequestRecord> records = log.plan(from, to);
     log.commit(from);
     return records;
-  }
-
-  /** Marks a read; real-time readers call it as they wait. */
-  void reading() {
-    lastReadNanos = System.nanoTime();
   }
 
   /** Only one real-time reader per server takes its requests; others on this JVM idle. */
@@ -186,22 +178,19 @@ final class ExecutorServer {
         now - lastAckNanos < TimeUnit.MILLISECONDS.toNanos(UNHEALTHY_AFTER_SILENCE_MS);
     boolean readStalled =
         readStalled(
-            log.backlog(),
-            lastReadNanos,
-            backlogSinceNanos,
-            now,
-            TimeUnit.MILLISECONDS.toNanos(READ_STALL_MS));
+            log.oldestUnreadMicros(),
+            TimeUnit.MILLISECONDS.toMicros(System.currentTimeMillis()),
+            TimeUnit.MILLISECONDS.toMicros(READ_STALL_MS));
     return !closed && driverInTouch && !readStalled;
   }
 
   /**
-   * Requests wait unread for longer than {@code limitNanos}: counted from the later of the last
-   * read and the moment the backlog last filled, so a server idle for a while is not unhealthy the
-   * instant a request arrives.
+   * The oldest unread request has waited longer than {@code limitMicros} for a batch to read it.
+   * Timed from that request's arrival, so a server idle for a while is not unhealthy the instant a
+   * request arrives; -1 means nothing is unread.
    */
-  static boolean readStalled(
-      long backlog, long lastReadNanos, long backlogSinceNanos, long nowNanos, long limitNanos) {
-    return backlog > 0 && nowNanos - Math.max(lastReadNanos, backlogSinceNanos) > limitNanos;
+  static boolean readStalled(long oldestUnreadMicros, long nowMicros, long limitMicros) {
+    return oldestUnreadMicros >= 0 && nowMicros - oldestUnreadMicros > limitMicros;
   }
 
   private ControlServer.Response readCall(byte[] body) throws IOException {

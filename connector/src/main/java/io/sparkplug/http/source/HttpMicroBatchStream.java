@@ -50,13 +50,12 @@ final class HttpMicroBatchStream
     this.service = HttpService.start(options, host, log);
     LocalRequestLogs.register(service.instance(), log);
     // Replies computed on executors come back here, through the driver's internal endpoint.
-    String driverHost = spark.isLocal() ? "127.0.0.1" : spark.getConf().get("spark.driver.host");
-    String bindHost =
-        spark.isLocal() ? "127.0.0.1" : spark.getConf().get("spark.driver.bindAddress", driverHost);
+    DriverAddress driver = DriverAddress.of(spark);
+    String driverHost = driver.advertised();
     try {
       this.control =
           ControlServer.start(
-              bindHost,
+              driver.bind(),
               options.controlPort(),
               Secret.random(),
               Map.of(ReplyForwarder.PATH, ReplyForwarder::receive, InternalPaths.TAKE, this::take),

@@ -167,6 +167,21 @@ final class RequestLog implements Consumer<RequestRecord> {
     }
   }
 
+  /**
+   * When the oldest request Spark has not read yet arrived (microseconds since the epoch), or -1
+   * when every request has been read.
+   */
+  long oldestUnreadMicros() {
+    lock.lock();
+    try {
+      return cursor >= appended
+          ? -1
+          : records.get((int) (head + cursor - firstIndex)).receivedAtMicros();
+    } finally {
+      lock.unlock();
+    }
+  }
+
   /** How many accepted requests Spark has not read yet. */
   long backlog() {
     lock.lock();

@@ -1,8 +1,10 @@
 package io.sparkplug.http.source;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.sparkplug.http.server.RequestRecord;
 import org.junit.jupiter.api.Test;
 
 /** When an executor server's requests count as stalled: the rule behind its health check. */
@@ -11,22 +13,42 @@ class ExecutorServerHealthTest {
 
   @Test
   void nothingUnreadIsNeverStalled() {
-    assertFalse(ExecutorServer.readStalled(0, 0, 0, 1_000_000, LIMIT));
+    assertFalse(ExecutorServer.readStalled(-1, 1_000_000, LIMIT));
   }
 
   @Test
   void aRequestArrivingAfterALongIdleIsNotStalledAtOnce() {
-    // Last read long ago, the backlog filled just now: the soak test's case.
-    assertFalse(ExecutorServer.readStalled(1, 0, 99_000, 100_000, LIMIT));
+    // Nothing read for a long time, and a request arrived just now: the soak test's case.
+    assertFalse(ExecutorServer.readStalled(99_000, 100_000, LIMIT));
   }
 
   @Test
   void requestsUnreadForLongerThanTheLimitAreStalled() {
-    assertTrue(ExecutorServer.readStalled(3, 0, 80_000, 100_000, LIMIT));
+    assertTrue(ExecutorServer.readStalled(80_000, 100_000, LIMIT));
   }
 
   @Test
-  void aRecentReadKeepsABacklogHealthy() {
-    assertFalse(ExecutorServer.readStalled(3, 95_000, 0, 100_000, LIMIT));
+  void theOldestUnreadRequestIsTheOneTimed() {
+    RequestLog log = new RequestLog();
+    assertEquals(-1, log.oldestUnreadMicros());
+    log.accept(record(1, 5_000));
+    log.accept(record(2, 7_000));
+    assertEquals(5_000, log.oldestUnreadMicros());
+    log.plan(log.start(), log.start() + 1);
+    assertEquals(7_000, log.oldestUnreadMicros());
+    log.plan(log.start(), log.latest());
+    assertEquals(-1, log.oldestUnreadMicros());
+  }
+
+  private static RequestRecord record(long sequence, long receivedAtMicros) {
+    return new RequestRecord(
+        "abcdefghijkl-" + sequence,
+        "POST",
+        "/",
+        "",
+        new String[0],
+        new String[0],
+        new byte[0],
+        receivedAtMicros);
   }
 }
