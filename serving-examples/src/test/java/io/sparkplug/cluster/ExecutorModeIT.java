@@ -64,7 +64,7 @@ class ExecutorModeIT {
     cluster.startWorkers(List.of(WORKERS), 1, "1g");
     report("cluster up", classStart);
 
-    executorPort = portFreeOnEveryWorker();
+    executorPort = FreePorts.onEvery(WORKERS);
     controlPort = FreePorts.on("127.0.0.1");
     headPort = FreePorts.on("127.0.0.1");
     long submitted = System.nanoTime();
@@ -394,16 +394,6 @@ class ExecutorModeIT {
         get(URI.create("http://127.0.0.1:" + controlPort + "/-/servers"));
     assertEquals(200, response.statusCode(), response.body());
     return JSON.readTree(response.body());
-  }
-
-  private static int portFreeOnEveryWorker() {
-    for (int attempt = 0; attempt < 50; attempt++) {
-      int port = FreePorts.on(WORKERS[0]);
-      if (!FreePorts.listening(WORKERS[1], port)) {
-        return port;
-      }
-    }
-    throw new IllegalStateException("no port free on every worker address");
   }
 
   private static HttpResponse<String> post(URI uri, String body) throws Exception {

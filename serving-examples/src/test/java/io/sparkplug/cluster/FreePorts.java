@@ -36,6 +36,21 @@ public final class FreePorts {
     throw new IllegalStateException("no free port on " + host + " in 20000-31999");
   }
 
+  /** A port nothing listens on at any of {@code hosts} (executors on several addresses). */
+  public static int onEvery(String... hosts) {
+    for (int attempt = 0; attempt < 50; attempt++) {
+      int candidate = on(hosts[0]);
+      boolean freeEverywhere = true;
+      for (int i = 1; i < hosts.length; i++) {
+        freeEverywhere &= !listening(hosts[i], candidate);
+      }
+      if (freeEverywhere) {
+        return candidate;
+      }
+    }
+    throw new IllegalStateException("no port free on every one of " + String.join(", ", hosts));
+  }
+
   /** True when something accepts connections on {@code host:port}. */
   public static boolean listening(String host, int port) {
     try (Socket socket = new Socket()) {

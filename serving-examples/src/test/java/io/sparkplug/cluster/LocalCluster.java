@@ -358,7 +358,7 @@ public final class LocalCluster implements AutoCloseable {
     return process;
   }
 
-  private static boolean awaitExit(ProcessHandle process, Duration timeout) {
+  static boolean awaitExit(ProcessHandle process, Duration timeout) {
     long deadline = System.nanoTime() + timeout.toNanos();
     // A process that just died stays visible until its parent (init) reaps it: poll, bounded.
     while (process.isAlive()) {

@@ -114,8 +114,8 @@ class SoakIT {
   @Timeout(900)
   static void startClusterAndSubmit() throws Exception {
     classStart = System.nanoTime();
-    Path connectorJar = requiredFile("sparkplug.connector.jar");
-    Path testsJar = requiredFile("sparkplug.tests.jar");
+    Path connectorJar = ClusterTests.requiredFile("sparkplug.connector.jar");
+    Path testsJar = ClusterTests.requiredFile("sparkplug.tests.jar");
     cluster = LocalCluster.create("SoakIT");
     cluster.startMaster();
     ExecutorService background = Executors.newSingleThreadExecutor();
@@ -127,9 +127,9 @@ class SoakIT {
     } finally {
       background.shutdownNow();
     }
-    report("cluster up (Master, 2 Workers, NameNode, DataNode)", classStart);
+    ClusterTests.report("SoakIT", "cluster up (Master, 2 Workers, NameNode, DataNode)", classStart);
 
-    port = portFreeOnEveryWorker();
+    port = FreePorts.onEvery(WORKERS);
     controlPort = FreePorts.on("127.0.0.1");
     long submitted = System.nanoTime();
     Map<String, String> conf = new LinkedHashMap<>();
@@ -172,7 +172,7 @@ class SoakIT {
         .pollInterval(Duration.ofMillis(500))
         .ignoreExceptions()
         .until(() -> SoakProbes.serving(directory()) == 2);
-    report("both executor servers serving after spark-submit", submitted);
+    ClusterTests.report("SoakIT", "both executor servers serving after spark-submit", submitted);
     balancer = cluster.startHaproxy(List.of(WORKERS[0] + ":" + port, WORKERS[1] + ":" + port));
   }
 
@@ -187,7 +187,7 @@ class SoakIT {
             .map(process -> process.pid() + " " + process.info().commandLine().orElse("?"))
             .toList();
     assertEquals(List.of(), alive, "processes left alive after close()");
-    report("whole class", classStart);
+    ClusterTests.report("SoakIT", "whole class", classStart);
   }
 
   @Test
@@ -719,31 +719,5 @@ class SoakIT {
                 + " less than %d above the start under load, and less than %d above it after.%n",
             HEAP_GROWTH_BOUND_MB, FD_LOAD_BOUND, FD_GROWTH_BOUND));
     return md.toString();
-  }
-
-  private static int portFreeOnEveryWorker() {
-    for (int attempt = 0; attempt < 50; attempt++) {
-      int candidate = FreePorts.on(WORKERS[0]);
-      if (!FreePorts.listening(WORKERS[1], candidate)) {
-        return candidate;
-      }
-    }
-    throw new IllegalStateException("no port free on every worker address");
-  }
-
-  private static Path requiredFile(String property) {
-    String value = System.getProperty(property);
-    if (value == null || !Files.isRegularFile(Path.of(value))) {
-      throw new IllegalStateException(
-          property
-              + " names no file ("
-              + value
-              + "); build with: mvn -pl serving-examples -am verify");
-    }
-    return Path.of(value);
-  }
-
-  private static void report(String what, long since) {
-    System.out.printf("SoakIT: %s in %.1f s%n", what, (System.nanoTime() - since) / 1e9);
   }
 }

@@ -106,7 +106,7 @@ class SparkplugCliIT {
       }
     } finally {
       for (ProcessHandle process : SEEN) {
-        if (!awaitExit(process, Duration.ofSeconds(10))) {
+        if (!LocalCluster.awaitExit(process, Duration.ofSeconds(10))) {
           process.destroyForcibly();
         }
       }
@@ -185,7 +185,7 @@ class SparkplugCliIT {
             Duration.ofSeconds(30),
             "submit",
             "--local",
-            requiredFile("sparkplug.examples.jar").toString(),
+            ClusterTests.requiredFile("sparkplug.examples.jar").toString(),
             "--class",
             "io.sparkplug.examples.QuoteService");
     assertEquals(1, noCluster.exit(), noCluster.output());
@@ -264,7 +264,7 @@ class SparkplugCliIT {
             Duration.ofMinutes(6),
             "submit",
             "--local",
-            requiredFile("sparkplug.examples.jar").toString(),
+            ClusterTests.requiredFile("sparkplug.examples.jar").toString(),
             "--class",
             "io.sparkplug.examples.QuoteService",
             "--name",
@@ -350,7 +350,7 @@ class SparkplugCliIT {
     report("down --local", down);
     List<String> alive = new ArrayList<>();
     for (ProcessHandle process : SEEN) {
-      if (!awaitExit(process, Duration.ofSeconds(15))) {
+      if (!LocalCluster.awaitExit(process, Duration.ofSeconds(15))) {
         alive.add(process.pid() + " " + process.info().commandLine().orElse("?"));
       }
     }
@@ -484,34 +484,6 @@ class SparkplugCliIT {
             Files.readString(err, StandardCharsets.UTF_8));
     assertNotEquals(126, result.exit(), "not executable: " + command.get(0));
     return result;
-  }
-
-  private static Path requiredFile(String property) {
-    String value = System.getProperty(property);
-    if (value == null || !Files.isRegularFile(Path.of(value))) {
-      throw new IllegalStateException(
-          property
-              + " names no file ("
-              + value
-              + "); build with: mvn -pl serving-examples -am verify");
-    }
-    return Path.of(value);
-  }
-
-  private static boolean awaitExit(ProcessHandle process, Duration timeout) {
-    long deadline = System.nanoTime() + timeout.toNanos();
-    while (process.isAlive()) {
-      if (System.nanoTime() > deadline) {
-        return false;
-      }
-      try {
-        Thread.sleep(50);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        return !process.isAlive();
-      }
-    }
-    return true;
   }
 
   private static void deleteRecursively(Path dir) throws IOException {
