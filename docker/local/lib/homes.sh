@@ -1,10 +1,12 @@
 # shellcheck shell=bash
 # A Spark home and a Hadoop home made of Maven jars, shared by every state directory.
 #
-#   $SPARKPLUG_HOMES/spark-<version>-scala-<binary>/jars    spark-core + spark-sql, runtime scope
+#   $SPARKPLUG_HOMES/spark-<version>-scala-<binary>/jars    spark-core, spark-sql, spark-mllib
 #   $SPARKPLUG_HOMES/hadoop-<version>/jars                  HDFS daemons, never on Spark's classpath
+#   $SPARKPLUG_HOMES/kafka-<version>/jars                   a Kafka broker, never on Spark's classpath
 #
-# SPARKPLUG_SPARK_HOME / SPARKPLUG_HADOOP_HOME point at existing installations instead.
+# SPARKPLUG_SPARK_HOME / SPARKPLUG_HADOOP_HOME / SPARKPLUG_KAFKA_HOME point at existing
+# installations instead (a Kafka installation's libs/ folder is read as its jars).
 
 # The Spark line of this repository's build, unless SPARKPLUG_SPARK_VERSION says otherwise.
 spark_version() {
@@ -42,6 +44,13 @@ hadoop_home_dir() {
   echo "${SPARKPLUG_HADOOP_HOME:-$SPARKPLUG_HOMES/hadoop-$(hadoop_version)}"
 }
 
+# The Kafka release Spark 4.1 and 4.2 build their Kafka connector with.
+kafka_version() { echo "${SPARKPLUG_KAFKA_VERSION:-3.9.2}"; }
+
+kafka_home_dir() {
+  echo "${SPARKPLUG_KAFKA_HOME:-$SPARKPLUG_HOMES/kafka-$(kafka_version)}"
+}
+
 require_spark_home() {
   local home
   home=$(spark_home_dir)
@@ -56,12 +65,30 @@ require_hadoop_home() {
   echo "$home"
 }
 
-# build_home POM DIR MAVEN_ARGS...: copies POM's runtime dependencies into DIR/jars, once. The
-# copy goes to a scratch directory renamed into place, so an interrupted build leaves no half home.
+# The jars folder of the Kafka home: ours (jars/) or an installation's (libs/).
+require_kafka_jars() {
+  local home
+  home=$(kafka_home_dir)
+  [ ! -d "$home/libs" ] || {
+    echo "$home/libs"
+    return
+  }
+  [ -d "$home/jars" ] || die "no Kafka home at $home; run: sparkplug-local homes"
+  echo "$home/jars"
+}
+
+# build_home POM DIR MAVEN_ARGS...: copies POM's runtime dependencies into DIR/jars, once per
+# version of POM and arguments (DIR/.complete holds their digest, so a changed POM rebuilds the
+# home). The copy goes to a scratch directory renamed into place, so an interrupted build leaves
+# no half home.
 build_home() {
-  local pom=$1 dir=$2 scratch
+  local pom=$1 dir=$2 scratch stamp
   shift 2
-  if [ -f "$dir/.complete" ]; then
+  stamp=$({
+    cat "$pom"
+    echo "$@"
+  } | sha256sum | cut -d' ' -f1)
+  if [ -f "$dir/.complete" ] && [ "$(cat "$dir/.complete")" = "$stamp" ]; then
     log "$dir is ready"
     return
   fi
@@ -78,7 +105,7 @@ build_home() {
     die "Maven could not resolve $pom (offline? run once with network, or drop --offline)"
   # Spark's launcher needs the Scala build directory when SPARK_SCALA_VERSION is unset.
   mkdir -p "$scratch/conf" "$scratch/launcher/target/scala-$(scala_binary_version)"
-  touch "$scratch/.complete"
+  echo "$stamp" > "$scratch/.complete"
   rm -rf "$dir"
   mv "$scratch" "$dir"
 }
@@ -99,7 +126,11 @@ cmd_homes() {
   if [ -z "${SPARKPLUG_HADOOP_HOME:-}" ]; then
     build_home "$poms/hadoop-home.pom.xml" "$(hadoop_home_dir)" -Dhadoop.version="$(hadoop_version)"
   fi
+  if [ -z "${SPARKPLUG_KAFKA_HOME:-}" ]; then
+    build_home "$poms/kafka-home.pom.xml" "$(kafka_home_dir)" -Dkafka.version="$(kafka_version)"
+  fi
   exec 9>&-
   echo "SPARK_HOME=$(require_spark_home)"
   echo "HADOOP_HOME=$(require_hadoop_home)"
+  echo "KAFKA_JARS=$(require_kafka_jars)"
 }
