@@ -7,6 +7,7 @@ import io.sparkplug.http.cluster.Secret;
 import io.sparkplug.http.config.ServiceOptions;
 import io.sparkplug.http.routing.RequestId;
 import io.sparkplug.http.server.LocalServices;
+import java.net.ConnectException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -15,7 +16,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.apache.spark.SparkContext;
 import org.apache.spark.sql.connector.read.InputPartition;
 import org.apache.spark.sql.connector.read.PartitionReaderFactory;
@@ -245,20 +249,45 @@ final class ExecutorModeStream
   public void stop() {
     boolean failed = QueryFailures.currentQueryFailed();
     List<ServerDirectory.Entry> live = directory.stop();
-    List<CompletableFuture<?>> calls = new ArrayList<>();
+    // A server that refuses the connection has already closed: it saw the driver's stop in its
+    // own status report first. Anything else unconfirmed is worth a warning, naming the server.
+    Map<String, CompletableFuture<String>> calls = new LinkedHashMap<>();
     for (ServerDirectory.Entry entry : live) {
-      calls.add(
+      calls.put(
+          entry.route.host() + ":" + entry.route.port(),
           ControlClient.post(
-              entry.route,
-              InternalPaths.STOP,
-              new byte[] {(byte) (failed ? 1 : 0)},
-              Duration.ofSeconds(5)));
+                  entry.route,
+                  InternalPaths.STOP,
+                  new byte[] {(byte) (failed ? 1 : 0)},
+                  Duration.ofSeconds(5))
+              .handle(
+                  (response, error) -> {
+                    if (error == null) {
+                      return response.statusCode() / 100 == 2
+                          ? null
+                          : "answered " + response.statusCode();
+                    }
+                    Throwable cause =
+                        error instanceof CompletionException ? error.getCause() : error;
+                    return cause instanceof ConnectException ? null : cause.toString();
+                  }));
     }
     try {
-      CompletableFuture.allOf(calls.toArray(new CompletableFuture<?>[0])).get(6, TimeUnit.SECONDS);
-    } catch (Exception e) {
-      LOG.warn("sparkplug-http: not every executor server confirmed the stop: {}", e.toString());
+      CompletableFuture.allOf(calls.values().toArray(new CompletableFuture<?>[0]))
+          .get(6, TimeUnit.SECONDS);
+    } catch (TimeoutException | ExecutionException e) {
+      // reported per server below
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
     }
+    calls.forEach(
+        (server, call) -> {
+          String problem = call.isDone() ? call.getNow(null) : "no answer within 6 s";
+          if (problem != null) {
+            LOG.warn(
+                "sparkplug-http: executor server {} did not confirm the stop: {}", server, problem);
+          }
+        });
     control.close();
     LocalServices.executorSourceStopped(options.port(), options.path());
     LOG.info(
