@@ -174,6 +174,21 @@ public final class LocalCluster implements AutoCloseable {
     return facts.get("uri");
   }
 
+  /** Starts a one-node Kafka on 127.0.0.1 and returns its bootstrap address, {@code host:port}. */
+  public String startKafka() {
+    Map<String, String> facts =
+        toolkit.run(
+            START_TIMEOUT,
+            "kafka",
+            "start",
+            "--port",
+            Integer.toString(FreePorts.on("127.0.0.1")),
+            "--controller-port",
+            Integer.toString(FreePorts.on("127.0.0.1")));
+    track("kafka");
+    return facts.get("bootstrap");
+  }
+
   public String hdfsUri() {
     return require(toolkit.facts("namenode"), "uri", "namenode");
   }
@@ -218,6 +233,22 @@ public final class LocalCluster implements AutoCloseable {
       List<Path> jars,
       Map<String, String> conf,
       List<String> args) {
+    return submit(name, mainClass, appJar, jars, conf, Map.of(), args);
+  }
+
+  /**
+   * As above, with {@code environment} added to the environment of {@code spark-submit}: in client
+   * mode, the driver's environment, where applications such as the serving examples read their
+   * settings.
+   */
+  public SparkDriver submit(
+      String name,
+      String mainClass,
+      Path appJar,
+      List<Path> jars,
+      Map<String, String> conf,
+      Map<String, String> environment,
+      List<String> args) {
     List<String> command = new ArrayList<>(List.of("submit", "--name", name, "--"));
     command.addAll(List.of("--master", masterUrl(), "--class", mainClass));
     if (!jars.isEmpty()) {
@@ -231,11 +262,17 @@ public final class LocalCluster implements AutoCloseable {
         });
     command.add(appJar.toString());
     command.addAll(args);
-    Map<String, String> facts = toolkit.run(START_TIMEOUT, command.toArray(String[]::new));
+    Map<String, String> facts =
+        toolkit.run(START_TIMEOUT, environment, command.toArray(String[]::new));
     long pid = Long.parseLong(require(facts, "pid", "driver-" + name));
     var process = ProcessHandle.of(pid);
     process.ifPresent(seen::add);
     return new SparkDriver("driver-" + name, pid, process, Path.of(facts.get("log")));
+  }
+
+  /** Stops every submitted application's driver, by recorded PID. */
+  public void stopDrivers() {
+    toolkit.run(START_TIMEOUT, "stop", "drivers");
   }
 
   /** SIGKILLs a driver, as a crash would, and waits until it is gone. */

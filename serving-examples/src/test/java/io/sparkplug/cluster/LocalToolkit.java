@@ -43,6 +43,11 @@ final class LocalToolkit {
    * {@code toolkit/} in the state directory; a failure or an overrun throws with its stderr.
    */
   Map<String, String> run(Duration timeout, String... args) {
+    return run(timeout, Map.of(), args);
+  }
+
+  /** As above, with {@code extra} added to the command's environment (and to what it starts). */
+  Map<String, String> run(Duration timeout, Map<String, String> extra, String... args) {
     Path calls = state.resolve("toolkit");
     String label =
         String.format("%03d-%s", this.calls.incrementAndGet(), String.join("-", head(args)));
@@ -60,6 +65,7 @@ final class LocalToolkit {
               .redirectError(err.toFile());
       builder.environment().put("SPARKPLUG_STATE", state.toString());
       builder.environment().putAll(environment);
+      builder.environment().putAll(extra);
       Process process = builder.start();
       if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
         // The script itself only waits; what it started is recorded and stopped by close().
