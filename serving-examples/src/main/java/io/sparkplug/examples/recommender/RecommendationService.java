@@ -20,8 +20,13 @@ import static org.apache.spark.sql.functions.when;
 import io.sparkplug.examples.common.Serving;
 import io.sparkplug.examples.common.VersionedFeed;
 import java.io.IOException;
+import java.util.List;
 import java.util.Map;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicReference;
 import org.apache.spark.api.java.function.VoidFunction2;
 import org.apache.spark.ml.recommendation.ALSModel;
 import org.apache.spark.sql.Column;
@@ -37,9 +42,12 @@ import org.apache.spark.sql.types.StructType;
  * {"user":"42","n":3}}: the user's top attractions from the variant the A/B experiment assigns, as
  * {@code {"user":42,"variant":"als","model":"...","items":[{"id":1,"name":...},...]}}.
  *
- * <p>The newest model is applied to every user once, at start (the catalog is small), so a request
- * is a lookup in a small table. The query answers the requests; {@code foreachBatch} sends the
- * replies and hands the exposures to the {@link ExposureLog}.
+ * <p>The newest model is applied to every user once, when it is loaded (the catalog is small), so a
+ * request is a lookup in a small table. Every {@code RECOMMENDER_MODEL_CHECK_SECONDS} the service
+ * looks for a newer model in the feed and, once it is loaded, answers the next batches from it: a
+ * new model is served without a restart, and no request waits for the load. Each micro-batch
+ * answers its requests with {@code foreachBatch}: the tasks send the replies and hand the exposures
+ * to the {@link ExposureLog}.
  */
 public final class RecommendationService implements AutoCloseable {
   static final String PATH = "/recommendations";
@@ -50,21 +58,55 @@ public final class RecommendationService implements AutoCloseable {
           .add("n", DataTypes.IntegerType)
           .add("_corrupt_record", DataTypes.StringType);
 
-  private final StreamingQuery query;
-  private final ExposureLog exposures;
+  private final SparkSession spark;
+  private final RecommenderConfig config;
+  private final AtomicReference<Snapshot> serving;
+  private final ScheduledExecutorService modelWatch;
+  private StreamingQuery query;
+  private ExposureLog exposures;
+  private volatile String failedModel;
 
-  private RecommendationService(StreamingQuery query, ExposureLog exposures) {
-    this.query = query;
-    this.exposures = exposures;
+  /**
+   * One model's recommendations for every known user ({@link #recommendations}), held as rows: each
+   * batch makes a local table of them in its own session.
+   */
+  private record Snapshot(String folder, String model, List<Row> rows, StructType schema) {
+    Dataset<Row> table(SparkSession session) {
+      return session.createDataFrame(rows, schema);
+    }
+  }
+
+  private RecommendationService(SparkSession spark, RecommenderConfig config, Snapshot first) {
+    this.spark = spark;
+    this.config = config;
+    this.serving = new AtomicReference<>(first);
+    this.modelWatch =
+        Executors.newSingleThreadScheduledExecutor(
+            r -> {
+              Thread thread = new Thread(r, "model-watch");
+              thread.setDaemon(true);
+              return thread;
+            });
   }
 
   public StreamingQuery query() {
     return query;
   }
 
+  /** The time stamp of the model the service answers from now. */
+  public String model() {
+    return serving.get().model();
+  }
+
+  /** The newest published model that could not be loaded (and is not served), or null. */
+  public String modelNotLoaded() {
+    return failedModel;
+  }
+
   /** Stops serving, then writes the exposures still buffered. */
   @Override
   public void close() throws Exception {
+    modelWatch.shutdownNow();
     query.stop();
     exposures.close();
   }
@@ -72,32 +114,78 @@ public final class RecommendationService implements AutoCloseable {
   /** Loads the newest model and interactions, then starts serving. */
   public static RecommendationService start(SparkSession spark, RecommenderConfig config)
       throws TimeoutException, IOException {
-    String modelFolder = config.models(spark).require("AlsTrainer");
-    String interactionsFolder = config.interactions(spark).require("PhotoEtl");
-    Dataset<Row> table =
-        recommendations(ALSModel.load(modelFolder), spark.read().parquet(interactionsFolder));
-    // Apply the model now rather than per request, and keep the result as a local table: Spark
-    // broadcasts it to each batch without running a job to collect it. (Millions of users would
-    // rather be a partitioned table or a key-value store.)
-    Dataset<Row> lookup = spark.createDataFrame(table.collectAsList(), table.schema());
-    String model = VersionedFeed.snapshotOf(modelFolder);
+    RecommendationService service =
+        new RecommendationService(
+            spark, config, load(spark, config.models(spark).require("AlsTrainer"), config));
     Dataset<Row> requests = Serving.source(spark, config.serving(), PATH).load();
-    Dataset<Row> answered = answer(requests, lookup, config, model);
-    ExposureLog exposures =
-        new ExposureLog(spark, (StructType) answered.schema().apply("exposure").dataType(), config);
+    StructType exposure =
+        (StructType)
+            answer(requests, service.serving.get().table(spark), config, "")
+                .schema()
+                .apply("exposure")
+                .dataType();
+    service.exposures = new ExposureLog(spark, exposure, config);
 
-    // Each micro-batch: the tasks send the replies and hand back the exposures to log.
+    // Each micro-batch: answer from the model being served, the tasks send the replies and hand
+    // back the exposures to log.
     VoidFunction2<Dataset<Row>, Long> replyAndLog =
-        (batch, batchId) ->
-            exposures.add(Serving.replyAndCollect(batch, "application/json", "exposure"));
-    StreamingQuery query =
-        answered
+        (batch, batchId) -> {
+          Snapshot current = service.serving.get();
+          Dataset<Row> answered =
+              answer(batch, current.table(batch.sparkSession()), config, current.model());
+          service.exposures.add(Serving.replyAndCollect(answered, "application/json", "exposure"));
+        };
+    service.query =
+        requests
             .writeStream()
             .queryName("recommendation-service")
             .option("checkpointLocation", Serving.checkpoint(config.serving(), "recommender"))
             .foreachBatch(replyAndLog)
             .start();
-    return new RecommendationService(query, exposures);
+    if (config.modelCheckSeconds() > 0) {
+      service.modelWatch.scheduleWithFixedDelay(
+          service::serveNewerModel,
+          config.modelCheckSeconds(),
+          config.modelCheckSeconds(),
+          TimeUnit.SECONDS);
+    }
+    return service;
+  }
+
+  /**
+   * Applies the model in {@code modelFolder} to every user of the newest interactions, and keeps
+   * the result (a few rows per user; millions of users would rather be a partitioned table or a
+   * key-value store).
+   */
+  private static Snapshot load(SparkSession spark, String modelFolder, RecommenderConfig config) {
+    String interactionsFolder = config.interactions(spark).require("PhotoEtl");
+    Dataset<Row> table =
+        recommendations(ALSModel.load(modelFolder), spark.read().parquet(interactionsFolder));
+    return new Snapshot(
+        modelFolder, VersionedFeed.snapshotOf(modelFolder), table.collectAsList(), table.schema());
+  }
+
+  /**
+   * Swaps in the newest published model when it is not the one served; keeps the old on failure.
+   */
+  private void serveNewerModel() {
+    try {
+      String newest = config.models(spark).require("AlsTrainer");
+      if (newest.equals(serving.get().folder()) || newest.equals(failedModel)) {
+        return;
+      }
+      try {
+        Snapshot previous = serving.getAndSet(load(spark, newest, config));
+        System.out.println(
+            "recommender: serving model " + model() + " (was " + previous.model() + ")");
+      } catch (Exception e) { // Spark's Scala code throws checked exceptions undeclared
+        failedModel = newest; // tried once; the next published model gets its own try
+        System.err.println(
+            "recommender: still serving model " + model() + "; cannot load " + newest + ": " + e);
+      }
+    } catch (Exception | LinkageError e) { // would cancel the schedule: report it and go on
+      System.err.println("recommender: cannot look for a newer model: " + e);
+    }
   }
 
   public static void main(String[] args) throws Exception {

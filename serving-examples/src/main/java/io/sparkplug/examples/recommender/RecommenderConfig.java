@@ -16,6 +16,7 @@ import org.apache.spark.sql.SparkSession;
  * @param salt salt of the A/B assignment; a new salt is a new experiment
  * @param alsPercent share of users, 0-100, that get the ALS variant; the rest get the static one
  * @param kafkaBootstrapServers Kafka brokers for the exposure log; blank to log to files only
+ * @param modelCheckSeconds how often the service looks for a newer model to serve; 0 never
  */
 public record RecommenderConfig(
     ServingConfig serving,
@@ -29,7 +30,8 @@ public record RecommenderConfig(
     String salt,
     int alsPercent,
     String kafkaBootstrapServers,
-    String exposureTopic) {
+    String exposureTopic,
+    int modelCheckSeconds) {
 
   /** The most attractions one reply may list ({@code n}); the model is applied for this many. */
   public static final int MAX_ITEMS = 5;
@@ -52,7 +54,8 @@ public record RecommenderConfig(
         env.string("RECOMMENDER_SALT", "attractions-2026"),
         env.integer("RECOMMENDER_ALS_PERCENT", 50, 0, 100),
         env.string("KAFKA_BOOTSTRAP_SERVERS", ""),
-        env.string("RECOMMENDER_EXPOSURE_TOPIC", "recommendation-exposures"));
+        env.string("RECOMMENDER_EXPOSURE_TOPIC", "recommendation-exposures"),
+        env.integer("RECOMMENDER_MODEL_CHECK_SECONDS", 30, 0, 86_400));
   }
 
   /** The ETL's output: photos per user and attraction. */

@@ -2,12 +2,14 @@ package io.sparkplug.examples.recommender;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.sparkplug.examples.common.Env;
 import io.sparkplug.examples.common.Serving;
+import io.sparkplug.examples.common.VersionedFeed;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
@@ -21,17 +23,23 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.stream.LongStream;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.Timeout;
 
 /** ETL, training and serving together, checked through a real HTTP client. */
 @Timeout(240)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class RecommenderServiceTest {
   private static final int USERS = 300;
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -41,28 +49,30 @@ class RecommenderServiceTest {
           .connectTimeout(Duration.ofSeconds(5))
           .build();
 
+  private static Map<String, String> env;
   private static RecommenderConfig config;
   private static SparkSession spark;
   private static RecommendationService service;
 
   @BeforeAll
   static void start() throws Exception {
-    config =
-        RecommenderConfig.fromEnv(
-            new Env(
-                Map.of(
-                    "SPARKPLUG_MASTER",
-                    "local[2]",
-                    "SPARKPLUG_PORT",
-                    String.valueOf(freePort()),
-                    "RECOMMENDER_DATA_DIR",
-                    Files.createTempDirectory("recommender").toString(),
-                    "RECOMMENDER_USERS",
-                    String.valueOf(USERS),
-                    "RECOMMENDER_ALS_ITERATIONS",
-                    "5",
-                    "RECOMMENDER_SALT",
-                    "test-salt")));
+    env =
+        Map.of(
+            "SPARKPLUG_MASTER",
+            "local[2]",
+            "SPARKPLUG_PORT",
+            String.valueOf(freePort()),
+            "RECOMMENDER_DATA_DIR",
+            Files.createTempDirectory("recommender").toString(),
+            "RECOMMENDER_USERS",
+            String.valueOf(USERS),
+            "RECOMMENDER_ALS_ITERATIONS",
+            "5",
+            "RECOMMENDER_SALT",
+            "test-salt",
+            "RECOMMENDER_MODEL_CHECK_SECONDS",
+            "1");
+    config = RecommenderConfig.fromEnv(new Env(env));
     spark = Serving.session("recommender-test", config.serving());
     spark.sparkContext().setLogLevel("WARN");
     PhotoEtl.run(spark, config);
@@ -258,6 +268,60 @@ class RecommenderServiceTest {
     assertEquals(published, feed.require("PhotoEtl"));
     assertTrue(feed.history().contains(previous));
     assertTrue(previous.compareTo(published) < 0);
+  }
+
+  /**
+   * A model published while the service runs is served without a restart; a broken one is not, and
+   * the service keeps answering from the model it has. Last: it changes the model served.
+   */
+  @Test
+  @Order(Integer.MAX_VALUE)
+  void newlyPublishedModelsAreServedWithoutARestart() throws Exception {
+    long alsUser =
+        LongStream.rangeClosed(1, USERS)
+            .filter(user -> config.experiment().variant(user).equals(Experiment.ALS))
+            .findFirst()
+            .orElseThrow();
+    String before = service.model();
+    assertEquals(before, modelServedTo(alsUser));
+
+    // A snapshot that is published but is no model: the service keeps the model it has.
+    String broken =
+        config
+            .models(spark)
+            .publish(folder -> spark.sql("SELECT 'junk' AS value").write().text(folder));
+    Awaitility.await("the service tried " + broken)
+        .atMost(Duration.ofSeconds(60))
+        .pollInterval(Duration.ofMillis(100))
+        .until(() -> broken.equals(service.modelNotLoaded()));
+    assertEquals(before, service.model());
+    assertEquals(before, modelServedTo(alsUser));
+
+    // A good model, trained differently: served within a few seconds, with no failed request.
+    Map<String, String> retrain = new HashMap<>(env);
+    retrain.put("RECOMMENDER_ALS_ITERATIONS", "8");
+    String after =
+        VersionedFeed.snapshotOf(
+            AlsTrainer.run(spark, RecommenderConfig.fromEnv(new Env(retrain))));
+    assertNotEquals(before, after);
+    List<String> served = new ArrayList<>();
+    Awaitility.await("replies from model " + after)
+        .atMost(Duration.ofSeconds(60))
+        .pollInterval(Duration.ofMillis(100))
+        .until(
+            () -> {
+              served.add(modelServedTo(alsUser));
+              return served.get(served.size() - 1).equals(after);
+            });
+    assertTrue(Set.of(before, after).containsAll(served), served.toString());
+    assertEquals(after, service.model());
+  }
+
+  /** The model named in a 200 reply to {@code user}, who is in the ALS variant. */
+  private static String modelServedTo(long user) throws Exception {
+    HttpResponse<String> response = get("?user=" + user);
+    assertEquals(200, response.statusCode(), response.body());
+    return JSON.readTree(response.body()).get("model").asText();
   }
 
   private static void assertJsonError(int status, HttpResponse<String> response, String what)
