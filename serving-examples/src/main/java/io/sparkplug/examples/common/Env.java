@@ -33,6 +33,35 @@ public record Env(Map<String, String> vars) {
     throw invalid(name, value, "an integer from " + min + " to " + max);
   }
 
+  /**
+   * A TCP port, or with {@code rangeAllowed} also a range {@code first-last}; returns {@code
+   * {first, last}} (the same port twice for a single port).
+   */
+  public int[] ports(String name, int fallback, boolean rangeAllowed) {
+    String value = string(name, null);
+    if (value == null) {
+      return new int[] {fallback, fallback};
+    }
+    String[] bounds = value.split("-", -1);
+    if (bounds.length <= (rangeAllowed ? 2 : 1)) {
+      try {
+        int first = Integer.parseInt(bounds[0].trim());
+        int last = Integer.parseInt(bounds[bounds.length - 1].trim());
+        if (first >= 1 && first <= last && last <= 65535) {
+          return new int[] {first, last};
+        }
+      } catch (NumberFormatException e) {
+        // reported below
+      }
+    }
+    throw invalid(
+        name,
+        value,
+        rangeAllowed
+            ? "a port from 1 to 65535 or a range such as 9090-9099"
+            : "a port from 1 to 65535");
+  }
+
   public double decimal(String name, double fallback, double min, double max) {
     String value = string(name, null);
     if (value == null) {

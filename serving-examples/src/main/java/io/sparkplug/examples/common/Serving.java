@@ -54,15 +54,18 @@ public final class Serving {
     return builder.getOrCreate();
   }
 
-  /** The {@code sparkplug-http} source with the configured port, mode and host. */
+  /** The {@code sparkplug-http} source with the configured port, mode, host and control port. */
   public static DataStreamReader source(SparkSession spark, ServingConfig config, String path) {
     DataStreamReader reader =
         spark
             .readStream()
             .format("sparkplug-http")
-            .option("port", config.port())
+            .option("port", config.portOption())
             .option("mode", config.mode())
             .option("path", path);
+    if (config.controlPort() != 0) {
+      reader = reader.option("controlPort", config.controlPort());
+    }
     return config.host().isBlank() ? reader : reader.option("host", config.host());
   }
 

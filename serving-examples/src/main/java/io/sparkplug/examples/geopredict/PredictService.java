@@ -126,13 +126,11 @@ public final class PredictService {
   }
 
   static String banner(GeoConfig config) {
+    String banner = "SparkPlug HTTP GeoPredict serving " + config.serving().describe(PATH);
+    if (config.serving().executorMode()) {
+      return banner;
+    }
     String url = "http://127.0.0.1:" + config.serving().port() + PATH;
-    return "SparkPlug HTTP GeoPredict serving at "
-        + url
-        + "  (try: curl -s -X POST -d '"
-        + EXAMPLE
-        + "' "
-        + url
-        + ")";
+    return banner + "  (try: curl -s -X POST -d '" + EXAMPLE + "' " + url + ")";
   }
 }

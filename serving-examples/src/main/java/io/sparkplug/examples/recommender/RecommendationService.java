@@ -322,11 +322,11 @@ public final class RecommendationService implements AutoCloseable {
   }
 
   static String banner(RecommenderConfig config) {
+    String banner = "SparkPlug HTTP recommender serving " + config.serving().describe(PATH);
+    if (config.serving().executorMode()) {
+      return banner;
+    }
     String url = "http://127.0.0.1:" + config.serving().port() + PATH;
-    return "SparkPlug HTTP recommender serving at "
-        + url
-        + "  (try: curl -s '"
-        + url
-        + "?user=42')";
+    return banner + "  (try: curl -s '" + url + "?user=42')";
   }
 }

@@ -35,12 +35,39 @@ class EnvTest {
   }
 
   @Test
+  void executorModeTakesAPortRangeAsTheCliPassesIt() {
+    ServingConfig config =
+        ServingConfig.fromEnv(
+            new Env(Map.of("SPARKPLUG_PORT", "9090-9099", "SPARKPLUG_MODE", "executor")));
+    assertEquals(9090, config.port());
+    assertEquals(9099, config.lastPort());
+    assertEquals("9090-9099", config.portOption());
+    assertEquals("8080", ServingConfig.fromEnv(new Env(Map.of())).portOption());
+  }
+
+  @Test
   void invalidValuesAreRefusedWithTheirName() {
     assertEquals(
         "environment variable RECOMMENDER_ITEMS='9' must be an integer from 1 to 5",
         assertThrows(
                 IllegalArgumentException.class,
                 () -> RecommenderConfig.fromEnv(new Env(Map.of("RECOMMENDER_ITEMS", "9"))))
+            .getMessage());
+    assertEquals(
+        "environment variable SPARKPLUG_PORT='9090-9099' must be a port from 1 to 65535",
+        assertThrows(
+                IllegalArgumentException.class,
+                () -> ServingConfig.fromEnv(new Env(Map.of("SPARKPLUG_PORT", "9090-9099"))))
+            .getMessage());
+    assertEquals(
+        "environment variable SPARKPLUG_PORT='9099-9090' must be a port from 1 to 65535 or a"
+            + " range such as 9090-9099",
+        assertThrows(
+                IllegalArgumentException.class,
+                () ->
+                    ServingConfig.fromEnv(
+                        new Env(
+                            Map.of("SPARKPLUG_PORT", "9099-9090", "SPARKPLUG_MODE", "executor"))))
             .getMessage());
     assertEquals(
         "environment variable SPARKPLUG_MODE='cluster' must be one of driver, executor",
