@@ -1,5 +1,5 @@
 # shellcheck shell=bash
-# A Spark home and a Hadoop home made of Maven jars, shared by every state directory.
+# The Spark, Hadoop and Kafka homes made of Maven jars, shared by every state directory.
 #
 #   $SPARKPLUG_HOMES/spark-<version>-scala-<binary>/jars    spark-core, spark-sql, spark-mllib
 #   $SPARKPLUG_HOMES/hadoop-<version>/jars                  HDFS daemons, never on Spark's classpath
