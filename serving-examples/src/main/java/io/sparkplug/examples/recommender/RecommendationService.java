@@ -20,7 +20,6 @@ import static org.apache.spark.sql.functions.when;
 import io.sparkplug.examples.common.Serving;
 import io.sparkplug.examples.common.VersionedFeed;
 import java.io.IOException;
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -67,12 +66,12 @@ public final class RecommendationService implements AutoCloseable {
   private volatile String failedModel;
 
   /**
-   * One model's recommendations for every known user ({@link #recommendations}), held as rows: each
-   * batch makes a local table of them in its own session.
+   * One model's recommendations for every known user ({@link #recommendations}), as a local table:
+   * each batch broadcasts it without running a job to collect it.
    */
-  private record Snapshot(String folder, String model, List<Row> rows, StructType schema) {
-    Dataset<Row> table(SparkSession session) {
-      return session.createDataFrame(rows, schema);
+  private record Snapshot(String folder, Dataset<Row> table) {
+    String model() {
+      return VersionedFeed.snapshotOf(folder);
     }
   }
 
@@ -120,7 +119,7 @@ public final class RecommendationService implements AutoCloseable {
     Dataset<Row> requests = Serving.source(spark, config.serving(), PATH).load();
     StructType exposure =
         (StructType)
-            answer(requests, service.serving.get().table(spark), config, "")
+            answer(requests, service.serving.get().table(), config, "")
                 .schema()
                 .apply("exposure")
                 .dataType();
@@ -131,8 +130,7 @@ public final class RecommendationService implements AutoCloseable {
     VoidFunction2<Dataset<Row>, Long> replyAndLog =
         (batch, batchId) -> {
           Snapshot current = service.serving.get();
-          Dataset<Row> answered =
-              answer(batch, current.table(batch.sparkSession()), config, current.model());
+          Dataset<Row> answered = answer(batch, current.table(), config, current.model());
           service.exposures.add(Serving.replyAndCollect(answered, "application/json", "exposure"));
         };
     service.query =
@@ -154,15 +152,14 @@ public final class RecommendationService implements AutoCloseable {
 
   /**
    * Applies the model in {@code modelFolder} to every user of the newest interactions, and keeps
-   * the result (a few rows per user; millions of users would rather be a partitioned table or a
-   * key-value store).
+   * the result as a local table (a few rows per user; millions of users would rather be a
+   * partitioned table or a key-value store).
    */
   private static Snapshot load(SparkSession spark, String modelFolder, RecommenderConfig config) {
     String interactionsFolder = config.interactions(spark).require("PhotoEtl");
     Dataset<Row> table =
         recommendations(ALSModel.load(modelFolder), spark.read().parquet(interactionsFolder));
-    return new Snapshot(
-        modelFolder, VersionedFeed.snapshotOf(modelFolder), table.collectAsList(), table.schema());
+    return new Snapshot(modelFolder, spark.createDataFrame(table.collectAsList(), table.schema()));
   }
 
   /**
