@@ -7,18 +7,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.net.URI;
-import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -44,11 +39,6 @@ class ClusterSmokeIT {
   private static final String APPLE_QUOTE =
       "{\"item\":\"apple\",\"quantity\":3,\"unitPrice\":0.5,\"total\":1.5}";
 
-  private static final HttpClient CLIENT =
-      HttpClient.newBuilder()
-          .version(HttpClient.Version.HTTP_1_1)
-          .connectTimeout(Duration.ofSeconds(5))
-          .build();
   private static final ObjectMapper JSON = new ObjectMapper();
 
   private static long classStart;
@@ -69,16 +59,7 @@ class ClusterSmokeIT {
 
     cluster = LocalCluster.create("ClusterSmokeIT");
     cluster.startMaster();
-    // HDFS starts while the Workers do: most of a start is waiting for a JVM to come up.
-    ExecutorService background = Executors.newSingleThreadExecutor();
-    String hdfs;
-    try {
-      Future<String> hdfsStart = background.submit(cluster::startHdfs);
-      cluster.startWorkers(List.of(WORKERS), 1, "1g");
-      hdfs = hdfsStart.get();
-    } finally {
-      background.shutdownNow();
-    }
+    String hdfs = cluster.startWorkersAndHdfs(List.of(WORKERS), 1, "1g");
     report("cluster up (Master, 2 Workers, NameNode, DataNode)", classStart);
 
     long submitted = System.nanoTime();
@@ -107,17 +88,10 @@ class ClusterSmokeIT {
 
   @AfterAll
   static void stopCluster() {
-    if (cluster == null) {
-      return;
+    if (cluster != null) {
+      System.out.printf("ClusterSmokeIT: %d processes started%n", cluster.processesSeen());
     }
-    int seen = cluster.processesSeen();
-    cluster.close();
-    List<String> alive =
-        cluster.leftAlive(Duration.ofSeconds(15)).stream()
-            .map(process -> process.pid() + " " + process.info().commandLine().orElse("?"))
-            .toList();
-    assertEquals(List.of(), alive, "processes left alive after close()");
-    System.out.printf("ClusterSmokeIT: %d processes started and stopped%n", seen);
+    ClusterTests.closeAndAssertNothingLeft(cluster);
     report("whole class", classStart);
   }
 
@@ -143,7 +117,8 @@ class ClusterSmokeIT {
         .pollInterval(Duration.ofMillis(200))
         .until(() -> cluster.executorPids(host).stream().anyMatch(pid -> !before.contains(pid)));
     assertTrue(driver.isAlive(), "the driver died:\n" + driver.logTail(40));
-    assertEquals(200, get(URI.create("http://127.0.0.1:" + port + "/-/health")).statusCode());
+    assertEquals(
+        200, ClusterTests.get(URI.create("http://127.0.0.1:" + port + "/-/health")).statusCode());
   }
 
   @Test
@@ -156,7 +131,7 @@ class ClusterSmokeIT {
 
   @Test
   void haproxyAnswersLikeTheDriver() throws Exception {
-    HttpResponse<String> health = get(haproxy.resolve("/-/health"));
+    HttpResponse<String> health = ClusterTests.get(haproxy.resolve("/-/health"));
     assertEquals(200, health.statusCode(), health.body());
     assertTrue(health.body().contains("\"status\":\"serving\""), health.body());
 
@@ -171,15 +146,11 @@ class ClusterSmokeIT {
   void checkpointIsWrittenToHdfs() throws Exception {
     // A request makes a micro-batch, and a finished micro-batch writes its commit file.
     exchanges();
-    URI commits =
-        cluster
-            .hdfsWebUri()
-            .resolve("/webhdfs/v1" + CHECKPOINT + "/commits?op=LISTSTATUS&user.name=root");
     Awaitility.await("a commit file in " + CHECKPOINT + "/commits on HDFS")
         .atMost(Duration.ofSeconds(60))
         .pollInterval(Duration.ofMillis(500))
-        .until(() -> !listing(commits).isEmpty());
-    assertFalse(listing(commits).isEmpty());
+        .until(() -> !ClusterTests.hdfsListing(cluster, CHECKPOINT + "/commits").isEmpty());
+    assertFalse(ClusterTests.hdfsListing(cluster, CHECKPOINT + "/commits").isEmpty());
   }
 
   private static synchronized Exchanges exchanges() throws Exception {
@@ -193,7 +164,7 @@ class ClusterSmokeIT {
   }
 
   private static CompletableFuture<HttpResponse<String>> postQuote(URI uri) {
-    return CLIENT.sendAsync(
+    return ClusterTests.CLIENT.sendAsync(
         HttpRequest.newBuilder(uri)
             // First micro-batches on a cluster take seconds; the service answers 504 at 30 s.
             .timeout(Duration.ofSeconds(90))
@@ -210,12 +181,6 @@ class ClusterSmokeIT {
         .until(() -> cluster.executorPids(host), pids -> !pids.isEmpty());
   }
 
-  private static HttpResponse<String> get(URI uri) throws Exception {
-    return CLIENT.send(
-        HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(10)).build(),
-        HttpResponse.BodyHandlers.ofString());
-  }
-
   private static JsonNode activeApp(JsonNode master) {
     for (JsonNode app : master.path("activeapps")) {
       if (APP_NAME.equals(app.path("name").asText())) {
@@ -223,19 +188,6 @@ class ClusterSmokeIT {
       }
     }
     throw new AssertionError("no active application " + APP_NAME + " on the Master: " + master);
-  }
-
-  private static List<String> listing(URI directory) throws Exception {
-    HttpResponse<String> response = get(directory);
-    if (response.statusCode() == 404) {
-      return List.of();
-    }
-    assertEquals(200, response.statusCode(), response.body());
-    List<String> names = new ArrayList<>();
-    for (JsonNode status : JSON.readTree(response.body()).path("FileStatuses").path("FileStatus")) {
-      names.add(status.path("pathSuffix").asText());
-    }
-    return names;
   }
 
   private static void report(String what, long since) {

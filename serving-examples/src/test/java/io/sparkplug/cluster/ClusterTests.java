@@ -2,6 +2,9 @@ package io.sparkplug.cluster;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -9,6 +12,7 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 
@@ -21,6 +25,8 @@ final class ClusterTests {
           .followRedirects(HttpClient.Redirect.NORMAL)
           .connectTimeout(Duration.ofSeconds(2))
           .build();
+
+  private static final ObjectMapper JSON = new ObjectMapper();
 
   private ClusterTests() {}
 
@@ -41,6 +47,37 @@ final class ClusterTests {
     return CLIENT.send(
         HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(10)).build(),
         HttpResponse.BodyHandlers.ofString());
+  }
+
+  /** A GET that must answer 200; returns the body (for status pages and directories). */
+  static String getOk(URI uri) throws IOException, InterruptedException {
+    HttpResponse<String> response =
+        CLIENT.send(
+            HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(10)).build(),
+            HttpResponse.BodyHandlers.ofString());
+    if (response.statusCode() != 200) {
+      throw new IOException("GET " + uri + " answered " + response.statusCode());
+    }
+    return response.body();
+  }
+
+  /** A WebHDFS call ({@code op}) on {@code path} of the cluster's HDFS, as user root. */
+  static URI webHdfs(LocalCluster cluster, String path, String op) {
+    return cluster.hdfsWebUri().resolve("/webhdfs/v1" + path + "?op=" + op + "&user.name=root");
+  }
+
+  /** The names in an HDFS folder; none when the folder does not exist (yet). */
+  static List<String> hdfsListing(LocalCluster cluster, String path) throws Exception {
+    HttpResponse<String> response = get(webHdfs(cluster, path, "LISTSTATUS"));
+    if (response.statusCode() == 404) {
+      return List.of();
+    }
+    assertEquals(200, response.statusCode(), response.body());
+    List<String> names = new ArrayList<>();
+    for (JsonNode status : JSON.readTree(response.body()).path("FileStatuses").path("FileStatus")) {
+      names.add(status.path("pathSuffix").asText());
+    }
+    return names;
   }
 
   static CompletableFuture<HttpResponse<String>> postAsync(URI uri, String body, Duration timeout) {

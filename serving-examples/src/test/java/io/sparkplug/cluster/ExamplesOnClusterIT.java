@@ -70,8 +70,7 @@ class ExamplesOnClusterIT {
     examplesJar = ClusterTests.requiredFile("sparkplug.examples.jar");
     cluster = LocalCluster.create("ExamplesOnClusterIT");
     cluster.startMaster();
-    cluster.startWorkers(List.of(WORKERS), 1, "1g");
-    hdfs = cluster.startHdfs();
+    hdfs = cluster.startWorkersAndHdfs(List.of(WORKERS), 1, "1g");
     kafka = cluster.startKafka();
     report("cluster, HDFS and Kafka up", classStart);
   }
@@ -162,8 +161,9 @@ class ExamplesOnClusterIT {
             .get(60, TimeUnit.SECONDS);
     assertEquals(200, byPost.statusCode(), byPost.body());
     served++;
-    assertJsonError(404, get(withQuery(url, "user=999999")), "unknown user 999999");
-    assertJsonError(400, get(withQuery(url, "user=abc")), "user must be a numeric id, not 'abc'");
+    assertJsonError(404, ClusterTests.get(withQuery(url, "user=999999")), "unknown user 999999");
+    assertJsonError(
+        400, ClusterTests.get(withQuery(url, "user=abc")), "user must be a numeric id, not 'abc'");
     HttpResponse<String> notJson =
         send(HttpRequest.newBuilder(url).POST(HttpRequest.BodyPublishers.ofString("{user")))
             .get(60, TimeUnit.SECONDS);
@@ -197,7 +197,7 @@ class ExamplesOnClusterIT {
     cluster.stopDriver(service);
     cluster.stopHaproxy();
     // Stopping flushed the exposure feed too: one folder per day of JSON lines on HDFS.
-    List<String> days = hdfsListing("/examples/recommender/exposures/v1");
+    List<String> days = ClusterTests.hdfsListing(cluster, "/examples/recommender/exposures/v1");
     assertTrue(days.stream().anyMatch(name -> name.startsWith("date=")), days.toString());
   }
 
@@ -374,17 +374,6 @@ class ExamplesOnClusterIT {
     return records;
   }
 
-  private static List<String> hdfsListing(String path) throws Exception {
-    URI uri = cluster.hdfsWebUri().resolve("/webhdfs/v1" + path + "?op=LISTSTATUS&user.name=root");
-    HttpResponse<String> response = ClusterTests.get(uri);
-    assertEquals(200, response.statusCode(), response.body());
-    List<String> names = new ArrayList<>();
-    JSON.readTree(response.body())
-        .at("/FileStatuses/FileStatus")
-        .forEach(status -> names.add(status.get("pathSuffix").asText()));
-    return names;
-  }
-
   private static List<Path> kafkaConnectorJars() throws IOException {
     Path dir = Path.of(System.getProperty("sparkplug.kafka.jars", "target/kafka-connector-jars"));
     try (Stream<Path> files = Files.list(dir)) {
@@ -397,10 +386,6 @@ class ExamplesOnClusterIT {
   private static CompletableFuture<HttpResponse<String>> send(HttpRequest.Builder request) {
     return ClusterTests.CLIENT.sendAsync(
         request.timeout(REQUEST_TIMEOUT).build(), HttpResponse.BodyHandlers.ofString());
-  }
-
-  private static HttpResponse<String> get(URI uri) throws Exception {
-    return send(HttpRequest.newBuilder(uri).GET()).get(60, TimeUnit.SECONDS);
   }
 
   private static void assertJsonError(int status, HttpResponse<String> response, String error)

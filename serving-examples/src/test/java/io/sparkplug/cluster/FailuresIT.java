@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.net.URI;
 import java.net.http.HttpResponse;
@@ -17,7 +16,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterAll;
@@ -57,14 +55,7 @@ class FailuresIT {
     testsJar = ClusterTests.requiredFile("sparkplug.tests.jar");
     cluster = LocalCluster.create("FailuresIT");
     cluster.startMaster();
-    ExecutorService background = Executors.newSingleThreadExecutor();
-    try {
-      Future<String> hdfsStart = background.submit(cluster::startHdfs);
-      cluster.startWorkers(List.of(WORKERS), 1, "1g");
-      hdfs = hdfsStart.get();
-    } finally {
-      background.shutdownNow();
-    }
+    hdfs = cluster.startWorkersAndHdfs(List.of(WORKERS), 1, "1g");
     report("cluster and HDFS up", classStart);
     flakyPort = FreePorts.on("127.0.0.1");
     explodePort = FreePorts.on("127.0.0.1");
@@ -287,7 +278,7 @@ class FailuresIT {
 
   private static long latestBatch(String checkpoint) throws Exception {
     long latest = -1;
-    for (String name : listing(checkpoint + "/offsets")) {
+    for (String name : ClusterTests.hdfsListing(cluster, checkpoint + "/offsets")) {
       if (name.chars().allMatch(Character::isDigit)) {
         latest = Math.max(latest, Long.parseLong(name));
       }
@@ -297,27 +288,11 @@ class FailuresIT {
 
   /** The source offset logged for a batch: the last line of offsets/N, {"offset":N}. */
   private static long offsetOfBatch(String checkpoint, long batch) throws Exception {
-    HttpResponse<String> file = get(webHdfs(checkpoint + "/offsets/" + batch, "OPEN"));
+    HttpResponse<String> file =
+        get(ClusterTests.webHdfs(cluster, checkpoint + "/offsets/" + batch, "OPEN"));
     assertEquals(200, file.statusCode(), file.body());
     List<String> lines = file.body().lines().toList();
     return JSON.readTree(lines.get(lines.size() - 1)).path("offset").asLong();
-  }
-
-  private static List<String> listing(String directory) throws Exception {
-    HttpResponse<String> response = get(webHdfs(directory, "LISTSTATUS"));
-    if (response.statusCode() == 404) {
-      return List.of();
-    }
-    assertEquals(200, response.statusCode(), response.body());
-    List<String> names = new ArrayList<>();
-    for (JsonNode status : JSON.readTree(response.body()).path("FileStatuses").path("FileStatus")) {
-      names.add(status.path("pathSuffix").asText());
-    }
-    return names;
-  }
-
-  private static URI webHdfs(String path, String op) {
-    return cluster.hdfsWebUri().resolve("/webhdfs/v1" + path + "?op=" + op + "&user.name=root");
   }
 
   private static HttpResponse<String> post(URI uri, String body) throws Exception {

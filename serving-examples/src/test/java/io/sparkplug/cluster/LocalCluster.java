@@ -3,9 +3,6 @@ package io.sparkplug.cluster;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -37,8 +34,6 @@ import java.util.stream.Stream;
  */
 public final class LocalCluster implements AutoCloseable {
   private static final Duration START_TIMEOUT = Duration.ofMinutes(3);
-  private static final HttpClient HTTP =
-      HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
   private final LocalToolkit toolkit;
 
@@ -112,7 +107,7 @@ public final class LocalCluster implements AutoCloseable {
 
   /** The Master's {@code /json/} page: workers, applications and their cores. */
   public String masterJson() throws IOException, InterruptedException {
-    return get(masterWebUi().resolve("/json/"));
+    return ClusterTests.getOk(masterWebUi().resolve("/json/"));
   }
 
   /**
@@ -155,6 +150,26 @@ public final class LocalCluster implements AutoCloseable {
           : new IllegalStateException(e.getCause());
     } finally {
       starts.shutdownNow();
+    }
+  }
+
+  /**
+   * Starts the Workers as {@link #startWorkers} does and HDFS meanwhile (most of a start is waiting
+   * for a JVM to come up); returns the file system URI once all are ready.
+   */
+  public String startWorkersAndHdfs(List<String> hosts, int cores, String memory)
+      throws InterruptedException {
+    ExecutorService background = Executors.newSingleThreadExecutor();
+    try {
+      Future<String> hdfs = background.submit(this::startHdfs);
+      startWorkers(hosts, cores, memory);
+      return hdfs.get();
+    } catch (ExecutionException e) {
+      throw e.getCause() instanceof RuntimeException cause
+          ? cause
+          : new IllegalStateException(e.getCause());
+    } finally {
+      background.shutdownNow();
     }
   }
 
@@ -410,17 +425,6 @@ public final class LocalCluster implements AutoCloseable {
       }
     }
     return true;
-  }
-
-  private static String get(URI uri) throws IOException, InterruptedException {
-    HttpResponse<String> response =
-        HTTP.send(
-            HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(10)).build(),
-            HttpResponse.BodyHandlers.ofString());
-    if (response.statusCode() != 200) {
-      throw new IOException("GET " + uri + " answered " + response.statusCode());
-    }
-    return response.body();
   }
 
   private static String require(Map<String, String> facts, String key, String component) {

@@ -26,9 +26,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -118,15 +116,7 @@ class SoakIT {
     Path testsJar = ClusterTests.requiredFile("sparkplug.tests.jar");
     cluster = LocalCluster.create("SoakIT");
     cluster.startMaster();
-    ExecutorService background = Executors.newSingleThreadExecutor();
-    String hdfs;
-    try {
-      Future<String> hdfsStart = background.submit(cluster::startHdfs);
-      cluster.startWorkers(List.of(WORKERS), 1, "1g");
-      hdfs = hdfsStart.get(4, TimeUnit.MINUTES);
-    } finally {
-      background.shutdownNow();
-    }
+    String hdfs = cluster.startWorkersAndHdfs(List.of(WORKERS), 1, "1g");
     ClusterTests.report("SoakIT", "cluster up (Master, 2 Workers, NameNode, DataNode)", classStart);
 
     port = FreePorts.onEvery(WORKERS);
@@ -178,15 +168,7 @@ class SoakIT {
 
   @AfterAll
   static void stopCluster() {
-    if (cluster == null) {
-      return;
-    }
-    cluster.close();
-    List<String> alive =
-        cluster.leftAlive(Duration.ofSeconds(15)).stream()
-            .map(process -> process.pid() + " " + process.info().commandLine().orElse("?"))
-            .toList();
-    assertEquals(List.of(), alive, "processes left alive after close()");
+    ClusterTests.closeAndAssertNothingLeft(cluster);
     ClusterTests.report("SoakIT", "whole class", classStart);
   }
 

@@ -4,13 +4,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -24,11 +20,6 @@ import java.util.stream.Stream;
  * file descriptors ({@code /proc/PID/fd}).
  */
 final class SoakProbes {
-  private static final HttpClient HTTP =
-      HttpClient.newBuilder()
-          .version(HttpClient.Version.HTTP_1_1)
-          .connectTimeout(Duration.ofSeconds(5))
-          .build();
   private static final ObjectMapper JSON = new ObjectMapper();
 
   /** A heap line of {@code GC.heap_info}: "garbage-first heap total 524288K, used 123456K". */
@@ -43,7 +34,7 @@ final class SoakProbes {
   /** Sum of {@code pending} over the servers of the driver's directory. */
   static long directoryPending(URI directory) throws IOException, InterruptedException {
     long pending = 0;
-    for (JsonNode server : JSON.readTree(get(directory)).path("servers")) {
+    for (JsonNode server : JSON.readTree(ClusterTests.getOk(directory)).path("servers")) {
       pending += server.path("pending").asLong();
     }
     return pending;
@@ -52,7 +43,7 @@ final class SoakProbes {
   /** Servers the driver's directory lists as {@code serving}. */
   static int serving(URI directory) throws IOException, InterruptedException {
     int serving = 0;
-    for (JsonNode server : JSON.readTree(get(directory)).path("servers")) {
+    for (JsonNode server : JSON.readTree(ClusterTests.getOk(directory)).path("servers")) {
       if ("serving".equals(server.path("state").asText())) {
         serving++;
       }
@@ -63,7 +54,7 @@ final class SoakProbes {
   /** Sum of the {@code sparkplug_requests_pending} samples of one server's {@code /-/metrics}. */
   static long metricsPending(URI metrics) throws IOException, InterruptedException {
     long pending = 0;
-    for (String line : get(metrics).split("\n")) {
+    for (String line : ClusterTests.getOk(metrics).split("\n")) {
       if (line.startsWith("sparkplug_requests_pending{")) {
         pending += Long.parseLong(line.substring(line.lastIndexOf(' ') + 1).trim());
       }
@@ -131,17 +122,6 @@ final class SoakProbes {
   private static String jcmdPath() {
     Path jcmd = Path.of(System.getProperty("java.home"), "bin", "jcmd");
     return Files.isExecutable(jcmd) ? jcmd.toString() : "jcmd";
-  }
-
-  static String get(URI uri) throws IOException, InterruptedException {
-    HttpResponse<String> response =
-        HTTP.send(
-            HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(10)).build(),
-            HttpResponse.BodyHandlers.ofString());
-    if (response.statusCode() != 200) {
-      throw new IOException("GET " + uri + " answered " + response.statusCode());
-    }
-    return response.body();
   }
 
   /** Percentile (0-100) of a list of values, nearest rank; 0 for none. */
