@@ -62,8 +62,13 @@ final class ExecutorModeStream
   private long executorsReadNanos;
   private long epoch;
   private volatile ExecutorOffset realTimeStart;
+  private Map<String, Long> plannedUpTo = Map.of();
+  private final BoundaryStop boundary = new BoundaryStop(this::finish);
+  private final SlowSettings slow;
+  private volatile boolean realTime;
 
-  ExecutorModeStream(ServiceOptions options, SparkContext spark) {
+  ExecutorModeStream(ServiceOptions options, SparkContext spark, SlowSettings slow) {
+    this.slow = slow;
     this.options = options;
     this.spark = spark;
     this.localMaster = spark.isLocal();
@@ -97,6 +102,8 @@ final class ExecutorModeStream
 
   @Override
   public synchronized Offset latestOffset() {
+    slow.warnOnce(toString(), realTime);
+    boundary.checkpoint(plannedUpTo.equals(directory.positions()));
     directory.expire();
     long now = System.nanoTime();
     for (Executor executor : withoutServer()) {
@@ -113,6 +120,7 @@ final class ExecutorModeStream
   public synchronized InputPartition[] planInputPartitions(Offset start, Offset end) {
     ExecutorOffset from = ExecutorOffset.of(start);
     ExecutorOffset to = ExecutorOffset.of(end);
+    plannedUpTo = new HashMap<>(to.servers());
     List<InputPartition> partitions = new ArrayList<>();
     for (Map.Entry<String, Long> server : to.servers().entrySet()) {
       long first = from.of(server.getKey());
@@ -143,6 +151,8 @@ final class ExecutorModeStream
   /** Real-time mode: one long-running reader on every executor. */
   @Override
   public synchronized InputPartition[] planInputPartitions(Offset start) {
+    slow.warnOnce(toString(), true);
+    boundary.checkpoint(true);
     ExecutorOffset from = ExecutorOffset.of(start);
     realTimeStart = from;
     List<InputPartition> partitions = new ArrayList<>();
@@ -152,6 +162,11 @@ final class ExecutorModeStream
               context, new HashMap<>(from.servers()), locations(executor.id(), executor.host())));
     }
     return partitions.toArray(new InputPartition[0]);
+  }
+
+  @Override
+  public void prepareForRealTimeMode() {
+    realTime = true;
   }
 
   @Override
@@ -242,12 +257,33 @@ final class ExecutorModeStream
   }
 
   /**
+   * A boundary stop began: every executor server stops accepting and lets its readers end once its
+   * log is empty. Best effort: a server that does not answer in time is stopped by {@link #stop}.
+   */
+  private void finish() {
+    List<CompletableFuture<?>> calls = new ArrayList<>();
+    for (ServerDirectory.Entry entry : directory.live()) {
+      calls.add(
+          ControlClient.post(
+              entry.route, InternalPaths.FINISH, new byte[0], Duration.ofSeconds(5)));
+    }
+    try {
+      CompletableFuture.allOf(calls.toArray(new CompletableFuture<?>[0])).get(6, TimeUnit.SECONDS);
+    } catch (TimeoutException | ExecutionException e) {
+      LOG.warn("sparkplug-http: not every executor server confirmed the finish: {}", e.toString());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  /**
    * Tells every executor server to stop (they answer what no batch will read, drain the rest up to
    * {@code drainTimeout}, and close), then closes the driver's endpoint.
    */
   @Override
   public void stop() {
     boolean failed = QueryFailures.currentQueryFailed();
+    boundary.forget();
     List<ServerDirectory.Entry> live = directory.stop();
     // A server that refuses the connection has already closed: it saw the driver's stop in its
     // own status report first. Anything else unconfirmed is worth a warning, naming the server.

@@ -1,6 +1,5 @@
 package io.sparkplug.http.source;
 
-import java.util.concurrent.TimeUnit;
 import org.apache.spark.sql.connector.read.streaming.PartitionOffset;
 
 /**
@@ -28,7 +27,7 @@ final class ExecutorRealTimeReader extends RealTimeReader {
   @Override
   RequestLog.Taken take(long timeoutNanos) throws InterruptedException {
     if (!reading) {
-      TimeUnit.NANOSECONDS.sleep(timeoutNanos);
+      server.log().awaitFinished(timeoutNanos);
       return null;
     }
     return server.log().take(timeoutNanos);

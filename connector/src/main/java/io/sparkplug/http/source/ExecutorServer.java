@@ -77,7 +77,8 @@ final class ExecutorServer {
             Map.of(
                 ReplyForwarder.PATH, ReplyForwarder::receive,
                 InternalPaths.READ, this::readCall,
-                InternalPaths.STOP, this::stopCall),
+                InternalPaths.STOP, this::stopCall,
+                InternalPaths.FINISH, this::finishCall),
             Map.of(),
             "controlPort");
     Routes.learn(service.instance(), control.route(host));
@@ -198,6 +199,13 @@ final class ExecutorServer {
     long from = in.readLong();
     long to = in.readLong();
     return ControlServer.Response.ok(Wire.encodeRecords(read(from, to)));
+  }
+
+  /** The query is about to stop at a batch boundary: accept nothing new, let readers end. */
+  private ControlServer.Response finishCall(byte[] body) {
+    service.stopAccepting();
+    log.finish();
+    return ControlServer.Response.text(200, "finishing");
   }
 
   private ControlServer.Response stopCall(byte[] body) {

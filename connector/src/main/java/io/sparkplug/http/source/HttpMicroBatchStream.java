@@ -43,8 +43,13 @@ final class HttpMicroBatchStream
   private final HttpService service;
   private final ControlServer control;
   private final Route driverRoute;
+  private final BoundaryStop boundary = new BoundaryStop(this::finish);
+  private final SlowSettings slow;
+  private volatile boolean realTime;
 
-  HttpMicroBatchStream(ServiceOptions options, String host, int partitions, SparkContext spark) {
+  HttpMicroBatchStream(
+      ServiceOptions options, String host, int partitions, SparkContext spark, SlowSettings slow) {
+    this.slow = slow;
     this.options = options;
     this.partitions = partitions;
     this.service = HttpService.start(options, host, log);
@@ -119,6 +124,8 @@ final class HttpMicroBatchStream
 
   @Override
   public Offset latestOffset() {
+    slow.warnOnce(toString(), realTime);
+    boundary.checkpoint(log.backlog() == 0);
     return new HttpOffset(log.latest());
   }
 
@@ -145,6 +152,8 @@ final class HttpMicroBatchStream
    */
   @Override
   public InputPartition[] planInputPartitions(Offset start) {
+    slow.warnOnce(toString(), true);
+    boundary.checkpoint(true);
     int readers = options.numPartitions() > 0 ? options.numPartitions() : 1;
     long from = HttpOffset.of(start);
     InputPartition[] split = new InputPartition[readers];
@@ -155,6 +164,11 @@ final class HttpMicroBatchStream
   }
 
   /** Readers share one log and take requests in order, so the furthest reader marks the end. */
+  @Override
+  public void prepareForRealTimeMode() {
+    realTime = true;
+  }
+
   @Override
   public Offset mergeOffsets(PartitionOffset[] offsets) {
     long end = Long.MIN_VALUE;
@@ -208,6 +222,12 @@ final class HttpMicroBatchStream
         : String.format(java.util.Locale.ROOT, "%.3f", millis);
   }
 
+  /** A boundary stop began: accept nothing new, and let readers end once the log is empty. */
+  private void finish() {
+    service.stopAccepting();
+    log.finish();
+  }
+
   /**
    * Stops accepting, answers what can no longer be answered, lets replies from tasks that are still
    * finishing arrive up to {@code drainTimeout}, then closes the service.
@@ -215,6 +235,7 @@ final class HttpMicroBatchStream
   @Override
   public void stop() {
     boolean failed = QueryFailures.currentQueryFailed();
+    boundary.forget();
     service.stopAccepting();
     try {
       if (failed) {

@@ -46,8 +46,9 @@ public final class HttpScan implements ScanBuilder, Scan {
   @Override
   public MicroBatchStream toMicroBatchStream(String checkpointLocation) {
     SparkSession spark = SparkSession.active();
+    SlowSettings slow = SlowSettings.of(spark, checkpointLocation);
     if (options.executorMode()) {
-      return new ExecutorModeStream(options, spark.sparkContext());
+      return new ExecutorModeStream(options, spark.sparkContext(), slow);
     }
     String host = options.host();
     if (host == null) {
@@ -58,6 +59,6 @@ public final class HttpScan implements ScanBuilder, Scan {
         options.numPartitions() > 0
             ? options.numPartitions()
             : Math.max(1, spark.sparkContext().defaultParallelism());
-    return new HttpMicroBatchStream(options, host, partitions, spark.sparkContext());
+    return new HttpMicroBatchStream(options, host, partitions, spark.sparkContext(), slow);
   }
 }

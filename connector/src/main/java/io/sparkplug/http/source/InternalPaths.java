@@ -11,6 +11,9 @@ final class InternalPaths {
   /** A real-time reader in another JVM to the driver: take the next requests of its log. */
   static final String TAKE = "/-/internal/take";
 
+  /** Driver to executor: a boundary stop began; accept nothing new, let readers end when idle. */
+  static final String FINISH = "/-/internal/finish";
+
   /** Driver to executor: the query stopped (or failed); stop serving. */
   static final String STOP = "/-/internal/stop";
 

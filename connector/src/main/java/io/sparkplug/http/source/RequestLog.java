@@ -37,6 +37,9 @@ final class RequestLog implements Consumer<RequestRecord> {
 
   private int waitingReaders;
 
+  /** No more records will arrive: readers stop waiting once everything has been taken. */
+  private boolean finished;
+
   @Override
   public void accept(RequestRecord record) {
     lock.lock();
@@ -111,7 +114,7 @@ final class RequestLog implements Consumer<RequestRecord> {
     try {
       long left = timeoutNanos;
       while (cursor >= appended) {
-        if (left <= 0) {
+        if (left <= 0 || finished) {
           return null;
         }
         waitingReaders++;
@@ -124,6 +127,35 @@ final class RequestLog implements Consumer<RequestRecord> {
       RequestRecord record = records.get((int) (head + cursor - firstIndex));
       cursor++;
       return new Taken(record, base + cursor);
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /**
+   * The service no longer accepts requests: wakes every waiting reader, and from now on a reader
+   * that finds nothing left returns at once instead of waiting out its timeout, so a real-time
+   * batch can end early and the query can stop between two batches.
+   */
+  void finish() {
+    lock.lock();
+    try {
+      finished = true;
+      arrived.signalAll();
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** Waits up to {@code timeoutNanos} for {@link #finish}; true once it was called. */
+  boolean awaitFinished(long timeoutNanos) throws InterruptedException {
+    lock.lock();
+    try {
+      long left = timeoutNanos;
+      while (!finished && left > 0) {
+        left = arrived.awaitNanos(left);
+      }
+      return finished;
     } finally {
       lock.unlock();
     }

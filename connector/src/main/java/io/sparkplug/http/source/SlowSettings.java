@@ -1,0 +1,103 @@
+package io.sparkplug.http.source;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+import org.apache.spark.network.util.JavaUtils;
+import org.apache.spark.sql.SparkSession;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Spark settings known to cost a serving query tens of milliseconds per batch, read when its source
+ * is created and logged in one WARN when the query first asks the source for work (by then the
+ * trigger is known: the polling delay only matters to micro-batches).
+ */
+final class SlowSettings {
+  private static final Logger LOG = LoggerFactory.getLogger(SlowSettings.class);
+
+  static final String CHECKPOINT_MANAGER = "spark.sql.streaming.checkpointFileManagerClass";
+  static final String FAST_CHECKPOINT_MANAGER =
+      "org.apache.spark.sql.execution.streaming.checkpointing.FileSystemBasedCheckpointFileManager";
+  static final String POLLING_DELAY = "spark.sql.streaming.pollingDelay";
+
+  /** Spark's default polling delay; at or above it the WARN names the setting. */
+  static final long SLOW_POLLING_DELAY_MS = 10;
+
+  private final String checkpointCost;
+  private final String pollingCost;
+  private boolean checked;
+
+  private SlowSettings(String checkpointCost, String pollingCost) {
+    this.checkpointCost = checkpointCost;
+    this.pollingCost = pollingCost;
+  }
+
+  /** Reads the settings of {@code spark} for a source whose checkpoint is {@code checkpoint}. */
+  static SlowSettings of(SparkSession spark, String checkpoint) {
+    String checkpointCost = null;
+    String manager = spark.conf().get(CHECKPOINT_MANAGER, "");
+    if (manager.isBlank() && checkpoint != null) {
+      String scheme = schemeOf(spark, checkpoint);
+      if ("file".equals(scheme) || "hdfs".equals(scheme)) {
+        checkpointCost =
+            CHECKPOINT_MANAGER
+                + " is Spark's default, which writes every offset and commit log entry of this "
+                + scheme
+                + ": checkpoint through Hadoop's FileContext (about 40-50 ms per log write on a"
+                + " local disk of a 2-core machine, twice per batch); set it to "
+                + FAST_CHECKPOINT_MANAGER;
+      }
+    }
+    String pollingCost = null;
+    long pollingMs =
+        JavaUtils.timeStringAsMs(spark.conf().get(POLLING_DELAY, SLOW_POLLING_DELAY_MS + "ms"));
+    if (pollingMs >= SLOW_POLLING_DELAY_MS) {
+      pollingCost =
+          POLLING_DELAY
+              + "="
+              + pollingMs
+              + "ms: an idle micro-batch query notices a new request up to "
+              + pollingMs
+              + " ms late; set it to 1ms";
+    }
+    return new SlowSettings(checkpointCost, pollingCost);
+  }
+
+  private static String schemeOf(SparkSession spark, String checkpoint) {
+    try {
+      Path path = new Path(checkpoint);
+      String scheme = path.toUri().getScheme();
+      if (scheme == null) {
+        scheme = FileSystem.getDefaultUri(spark.sparkContext().hadoopConfiguration()).getScheme();
+      }
+      return scheme == null ? "file" : scheme.toLowerCase(Locale.ROOT);
+    } catch (RuntimeException e) {
+      return null; // not a path this check understands: say nothing
+    }
+  }
+
+  /** The first time the query asks for work: one WARN naming every slow setting, if any. */
+  synchronized void warnOnce(String source, boolean realTime) {
+    if (checked) {
+      return;
+    }
+    checked = true;
+    List<String> costs = new ArrayList<>();
+    if (checkpointCost != null) {
+      costs.add(checkpointCost);
+    }
+    if (pollingCost != null && !realTime) {
+      costs.add(pollingCost);
+    }
+    if (!costs.isEmpty()) {
+      LOG.warn(
+          "{} serves with settings that cost latency: {}. SparkPlugHttp.servingSession(builder)"
+              + " (or the --conf lines in docs/performance.md) sets the fast ones.",
+          source,
+          String.join("; ", costs));
+    }
+  }
+}
