@@ -10,6 +10,7 @@ import static org.apache.spark.sql.functions.struct;
 import static org.apache.spark.sql.functions.to_json;
 import static org.apache.spark.sql.functions.when;
 
+import io.sparkplug.http.SparkPlugHttp;
 import java.io.IOException;
 import java.net.BindException;
 import java.net.InetSocketAddress;
@@ -19,12 +20,14 @@ import java.nio.file.Files;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeoutException;
+import org.apache.hadoop.util.ShutdownHookManager;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.streaming.StreamingQuery;
+import org.apache.spark.sql.streaming.Trigger;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 
@@ -68,6 +71,12 @@ public final class QuoteService {
 
   /** Starts the query that serves {@code POST /quote} on {@code port}. */
   static StreamingQuery start(SparkSession spark, int port, String checkpoint)
+      throws TimeoutException {
+    return start(spark, port, checkpoint, SparkPlugHttp.realTime());
+  }
+
+  /** As above, with another trigger ({@code Trigger.ProcessingTime(0)} for micro-batches). */
+  static StreamingQuery start(SparkSession spark, int port, String checkpoint, Trigger trigger)
       throws TimeoutException {
     Dataset<Row> requests =
         spark
@@ -131,13 +140,25 @@ public final class QuoteService {
                 .as("body"),
             status.as("status"));
 
-    return replies
-        .writeStream()
-        .format("sparkplug-http")
+    // Real-time mode by default: long-running readers hand each request on at once, and the sink
+    // replies row by row, in well under a millisecond. -Dtrigger=microbatch serves in batches.
+    return SparkPlugHttp.serve(replies, trigger)
         .option("contentType", "application/json")
         .option("checkpointLocation", checkpoint)
         .queryName("quote-service")
         .start();
+  }
+
+  /** The service's session: the connector's serving settings (docs/performance.md) in one step. */
+  static SparkSession session(String master) {
+    SparkSession spark =
+        SparkPlugHttp.servingSession(SparkSession.builder())
+            .master(master)
+            .appName("sparkplug-http-quote-service")
+            .config("spark.ui.enabled", "false")
+            .getOrCreate();
+    spark.sparkContext().setLogLevel("WARN");
+    return spark;
   }
 
   public static void main(String[] args) throws Exception {
@@ -162,36 +183,46 @@ public final class QuoteService {
       System.exit(2);
     }
 
-    SparkSession spark =
-        SparkSession.builder()
-            .master(master)
-            .appName("sparkplug-http-quote-service")
-            .config("spark.ui.enabled", "false")
-            // Streaming queries never use adaptive execution; turning it off avoids a warning.
-            .config("spark.sql.adaptive.enabled", "false")
-            .getOrCreate();
-    spark.sparkContext().setLogLevel("WARN");
+    String triggerName = System.getProperty("trigger", "realtime").trim();
+    Trigger trigger;
+    if (triggerName.equals("realtime") || triggerName.isEmpty()) {
+      trigger = SparkPlugHttp.realTime();
+    } else if (triggerName.equals("microbatch")) {
+      trigger = Trigger.ProcessingTime(0);
+    } else {
+      System.err.println("-Dtrigger must be realtime or microbatch, not '" + triggerName + "'");
+      System.exit(2);
+      return;
+    }
 
-    StreamingQuery query = start(spark, port, checkpoint);
-    // Ctrl-C: stop the query so the server stops accepting, then let Spark shut down.
-    Runtime.getRuntime()
+    SparkSession spark = session(master);
+
+    StreamingQuery query = start(spark, port, checkpoint, trigger);
+    // Ctrl-C: stop the query between two batches (the server stops accepting and answers what it
+    // holds), then let Spark shut down.
+    // Through Hadoop's hook manager, which Spark uses too, at a priority (100) that runs before
+    // Spark's own hook (40) stops the SparkContext, so the stop can still use Spark.
+    ShutdownHookManager.get()
         .addShutdownHook(
-            new Thread(
-                () -> {
-                  try {
-                    query.stop();
-                  } catch (TimeoutException e) {
-                    System.err.println("query did not stop in time: " + e.getMessage());
-                  }
-                },
-                "quote-service-shutdown"));
+            () -> {
+              try {
+                SparkPlugHttp.stop(query);
+              } catch (TimeoutException e) {
+                System.err.println("query did not stop in time: " + e.getMessage());
+              } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+              }
+            },
+            100);
 
     try {
       awaitListening(query, port, 60_000);
       System.out.println(
           "SparkPlug HTTP example serving at http://127.0.0.1:"
               + port
-              + "/quote  (try: curl -s -X POST -d '{\"item\":\"apple\",\"quantity\":3}'"
+              + "/quote in "
+              + (triggerName.equals("microbatch") ? "micro-batch" : "real-time")
+              + " mode  (try: curl -s -X POST -d '{\"item\":\"apple\",\"quantity\":3}'"
               + " http://127.0.0.1:"
               + port
               + "/quote)");

@@ -1,7 +1,9 @@
 package io.sparkplug.examples;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.sparkplug.examples.common.Triggers;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -36,16 +38,8 @@ class QuoteServiceTest {
 
   @BeforeAll
   static void start() throws Exception {
-    spark =
-        SparkSession.builder()
-            .master("local[2]")
-            .appName("quote-service-test")
-            .config("spark.ui.enabled", "false")
-            .config("spark.sql.shuffle.partitions", "2")
-            .config("spark.sql.adaptive.enabled", "false")
-            .config("spark.sql.streaming.pollingDelay", "5ms")
-            .getOrCreate();
-    spark.sparkContext().setLogLevel("WARN");
+    // The session and the trigger QuoteService.main uses: what the README's command runs.
+    spark = QuoteService.session("local[2]");
     port = freePort();
     query =
         QuoteService.start(spark, port, Files.createTempDirectory("quote-service-test").toString());
@@ -63,6 +57,13 @@ class QuoteServiceTest {
     if (spark != null) {
       spark.stop();
     }
+  }
+
+  @Test
+  void servesInRealTimeModeByDefault() throws Exception {
+    assertTrue(Triggers.realTime(query), "QuoteService does not run Spark's real-time trigger");
+    // Answered while the first real-time batch still runs: no micro-batch was needed for it.
+    assertEquals(200, post("{\"item\":\"pear\",\"quantity\":1}").statusCode());
   }
 
   @Test

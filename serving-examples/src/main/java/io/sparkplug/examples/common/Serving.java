@@ -17,6 +17,7 @@ import org.apache.spark.sql.ForeachWriter;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.streaming.DataStreamReader;
+import org.apache.spark.sql.streaming.DataStreamWriter;
 import org.apache.spark.sql.streaming.StreamingQuery;
 import org.apache.spark.sql.types.StructType;
 
@@ -25,19 +26,12 @@ public final class Serving {
   private Serving() {}
 
   /**
-   * A session tuned for serving small requests (docs/performance.md): no adaptive planning of tiny
-   * batches, a checkpoint manager that writes with plain file operations, and quick polling.
+   * A session tuned for serving small requests: the connector's one-step serving settings ({@link
+   * SparkPlugHttp#servingConf()}, see docs/performance.md), times in UTC.
    */
   public static SparkSession session(String appName, ServingConfig config) {
     SparkSession.Builder builder =
-        SparkSession.builder()
-            .appName(appName)
-            .config("spark.sql.adaptive.enabled", "false")
-            .config(
-                "spark.sql.streaming.checkpointFileManagerClass",
-                "org.apache.spark.sql.execution.streaming.checkpointing."
-                    + "FileSystemBasedCheckpointFileManager")
-            .config("spark.sql.streaming.pollingDelay", "5ms")
+        SparkPlugHttp.servingSession(SparkSession.builder().appName(appName))
             // Times in requests and data are read and shown in UTC.
             .config("spark.sql.session.timeZone", "UTC");
     String master = config.master();
@@ -67,6 +61,14 @@ public final class Serving {
       reader = reader.option("controlPort", config.controlPort());
     }
     return config.host().isBlank() ? reader : reader.option("host", config.host());
+  }
+
+  /**
+   * The {@code sparkplug-http} sink for {@code replies} with the configured trigger ({@code
+   * SPARKPLUG_TRIGGER}: real-time unless {@code microbatch}); add the checkpoint and start.
+   */
+  public static DataStreamWriter<Row> sink(Dataset<Row> replies, ServingConfig config) {
+    return SparkPlugHttp.serve(replies, config.sparkTrigger());
   }
 
   /** The configured checkpoint, or a new temporary folder (the request stream never replays). */
@@ -109,7 +111,7 @@ public final class Serving {
   public static void runUntilStopped(
       SparkSession spark, StreamingQuery query, ServingConfig config, String banner)
       throws Exception {
-    runUntilStopped(spark, query, query::stop, config, banner);
+    runUntilStopped(spark, query, () -> SparkPlugHttp.stop(query), config, banner);
   }
 
   /** As above, with {@code stop} run on Ctrl-C instead of stopping the query alone. */

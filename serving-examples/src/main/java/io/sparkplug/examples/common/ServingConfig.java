@@ -1,5 +1,8 @@
 package io.sparkplug.examples.common;
 
+import io.sparkplug.http.SparkPlugHttp;
+import org.apache.spark.sql.streaming.Trigger;
+
 /**
  * Where and how a service serves; the same variables for every example.
  *
@@ -14,6 +17,8 @@ package io.sparkplug.examples.common;
  * @param controlPort the driver's internal port (the connector's {@code controlPort}: reply
  *     forwarding and the {@code /-/servers} directory); 0 for any free port
  * @param checkpoint checkpoint location of the serving query; blank for a fresh temporary folder
+ * @param trigger {@code realtime} (Spark's real-time mode, the default: replies in well under a
+ *     millisecond) or {@code microbatch} (for plans real-time mode cannot run)
  */
 public record ServingConfig(
     String master,
@@ -22,12 +27,17 @@ public record ServingConfig(
     String mode,
     String host,
     int controlPort,
-    String checkpoint) {
+    String checkpoint,
+    String trigger) {
+  public static final String REAL_TIME = "realtime";
+  public static final String MICRO_BATCH = "microbatch";
 
   /**
    * {@code SPARKPLUG_MASTER}, {@code SPARKPLUG_PORT} (in executor mode also a range such as {@code
    * 9090-9099}, as the sparkplug CLI and the containers pass it), {@code SPARKPLUG_MODE}, {@code
-   * SPARKPLUG_HOST}, {@code SPARKPLUG_CONTROL_PORT}, {@code SPARKPLUG_CHECKPOINT}.
+   * SPARKPLUG_HOST}, {@code SPARKPLUG_CONTROL_PORT}, {@code SPARKPLUG_CHECKPOINT}, {@code
+   * SPARKPLUG_TRIGGER} (else the system property {@code trigger}, as {@code mvn -Pserve
+   * -Dtrigger=microbatch} passes it; default {@code realtime}).
    */
   public static ServingConfig fromEnv(Env env) {
     String mode = env.choice("SPARKPLUG_MODE", "driver", "driver", "executor");
@@ -39,7 +49,23 @@ public record ServingConfig(
         mode,
         env.string("SPARKPLUG_HOST", ""),
         env.integer("SPARKPLUG_CONTROL_PORT", 0, 0, 65535),
-        env.string("SPARKPLUG_CHECKPOINT", ""));
+        env.string("SPARKPLUG_CHECKPOINT", ""),
+        env.choice(
+            "SPARKPLUG_TRIGGER",
+            System.getProperty("trigger", "").isBlank()
+                ? REAL_TIME
+                : System.getProperty("trigger").trim(),
+            REAL_TIME,
+            MICRO_BATCH));
+  }
+
+  public boolean realTime() {
+    return REAL_TIME.equals(trigger);
+  }
+
+  /** Spark's trigger for {@link #trigger}: real-time batches, or micro-batches back to back. */
+  public Trigger sparkTrigger() {
+    return realTime() ? SparkPlugHttp.realTime() : Trigger.ProcessingTime(0);
   }
 
   public boolean executorMode() {

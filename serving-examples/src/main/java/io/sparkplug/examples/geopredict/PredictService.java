@@ -110,9 +110,9 @@ public final class PredictService {
         .option("methods", "POST")
         .load()
         .createOrReplaceTempView("geo_requests");
-    return answer(spark)
-        .writeStream()
-        .format("sparkplug-http")
+    // Real-time mode unless SPARKPLUG_TRIGGER=microbatch: the plan is a broadcast join and
+    // projections, which real-time mode runs.
+    return Serving.sink(answer(spark), config.serving())
         .option("contentType", "application/json")
         .option("checkpointLocation", Serving.checkpoint(config.serving(), "geopredict"))
         .queryName("geopredict-service")

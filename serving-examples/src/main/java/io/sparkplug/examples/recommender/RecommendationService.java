@@ -19,6 +19,7 @@ import static org.apache.spark.sql.functions.when;
 
 import io.sparkplug.examples.common.Serving;
 import io.sparkplug.examples.common.VersionedFeed;
+import io.sparkplug.http.SparkPlugHttp;
 import java.io.IOException;
 import java.util.Map;
 import java.util.concurrent.Executors;
@@ -33,6 +34,7 @@ import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.streaming.StreamingQuery;
+import org.apache.spark.sql.streaming.Trigger;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 
@@ -47,6 +49,10 @@ import org.apache.spark.sql.types.StructType;
  * new model is served without a restart, and no request waits for the load. Each micro-batch
  * answers its requests with {@code foreachBatch}: the tasks send the replies and hand the exposures
  * to the {@link ExposureLog}.
+ *
+ * <p>This is the one example that serves in micro-batches whatever {@code SPARKPLUG_TRIGGER} says:
+ * real-time mode runs no {@code foreachBatch}, and swapping the model between batches and logging
+ * exposures on the driver are what {@code foreachBatch} gives it (README.md, "Triggers").
  */
 public final class RecommendationService implements AutoCloseable {
   static final String PATH = "/recommendations";
@@ -106,7 +112,7 @@ public final class RecommendationService implements AutoCloseable {
   @Override
   public void close() throws Exception {
     modelWatch.shutdownNow();
-    query.stop();
+    SparkPlugHttp.stop(query);
     exposures.close();
   }
 
@@ -139,6 +145,8 @@ public final class RecommendationService implements AutoCloseable {
             .queryName("recommendation-service")
             .option("checkpointLocation", Serving.checkpoint(config.serving(), "recommender"))
             .foreachBatch(replyAndLog)
+            // Micro-batches back to back; see the class comment for why not real-time mode.
+            .trigger(Trigger.ProcessingTime(0))
             .start();
     if (config.modelCheckSeconds() > 0) {
       service.modelWatch.scheduleWithFixedDelay(

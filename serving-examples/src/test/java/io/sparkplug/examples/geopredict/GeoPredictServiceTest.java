@@ -7,6 +7,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.sparkplug.examples.common.Env;
 import io.sparkplug.examples.common.Serving;
+import io.sparkplug.examples.common.Triggers;
+import io.sparkplug.http.SparkPlugHttp;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
@@ -73,11 +75,16 @@ class GeoPredictServiceTest {
   @AfterAll
   static void stop() throws Exception {
     if (query != null) {
-      query.stop();
+      SparkPlugHttp.stop(query);
     }
     if (spark != null) {
       spark.stop();
     }
+  }
+
+  @Test
+  void servesInRealTimeModeByDefault() {
+    assertTrue(Triggers.realTime(query), "GeoPredict does not run Spark's real-time trigger");
   }
 
   @Test

@@ -9,6 +9,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.sparkplug.examples.common.Env;
 import io.sparkplug.examples.common.Serving;
+import io.sparkplug.examples.common.Triggers;
 import io.sparkplug.examples.common.VersionedFeed;
 import java.io.IOException;
 import java.net.InetAddress;
@@ -92,6 +93,12 @@ class RecommenderServiceTest {
     if (spark != null) {
       spark.stop();
     }
+  }
+
+  @Test
+  void servesInMicroBatchesForItsForeachBatch() {
+    // The one example that keeps micro-batches: real-time mode runs no foreachBatch (README.md).
+    assertFalse(Triggers.realTime(service.query()));
   }
 
   @Test
