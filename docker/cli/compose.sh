@@ -139,24 +139,30 @@ compose_submit() {
   if wants_help "$@"; then
     cat << 'EOF'
 Usage: sparkplug submit APP.jar [--class C] [--mode driver|executor] [--port P] [--name N]
-                        [--timeout 600] [-- APP_ARGS...]
+                        [--trigger realtime|microbatch] [--timeout 600] [-- APP_ARGS...]
 
 Makes APP.jar the stack's serving application: copies it to docker/apps/ (mounted read-only
 in the driver container), records the choice in docker/apps/submitted.env and recreates the
 driver container, which runs spark-submit in client mode with the connector on --jars. Waits
 until the service answers through HAProxy. --mode driver publishes port P (default
 SERVICE_PORT, 8080); --mode executor serves from every executor on the first free port of P
-(default EXECUTOR_PORTS, 9090-9099) behind HAProxy (LB_PORT, 8000). The application reads -Dport,
--Dmode, -DcontrolPort, -Dcheckpoint or SPARKPLUG_* variables (see docker/README.md).
+(default EXECUTOR_PORTS, 9090-9099) behind HAProxy (LB_PORT, 8000). --trigger realtime (default)
+asks for Spark's real-time mode, microbatch for micro-batches; the driver submits with the
+connector's low-latency serving settings. The application reads -Dport, -Dmode, -DcontrolPort,
+-Dcheckpoint, -Dtrigger or SPARKPLUG_* variables (see docker/README.md).
 EOF
     return
   fi
-  local opt_class="" opt_mode=driver opt_port="" opt_name="" opt_timeout=600
-  parse_options "class mode port name timeout" "$@"
+  local opt_class="" opt_mode=driver opt_port="" opt_name="" opt_timeout=600 opt_trigger=realtime
+  parse_options "class mode port name timeout trigger" "$@"
   [ ${#ARGS[@]} -ge 1 ] || die "submit needs the application jar: sparkplug submit APP.jar"
   local app_jar=${ARGS[0]}
   [ -f "$app_jar" ] || die "missing jar: $app_jar is no file (build the application first, e.g. mvn package)"
   case "$opt_mode" in driver | executor) ;; *) die "--mode must be driver or executor, not '$opt_mode'" ;; esac
+  case "$opt_trigger" in
+    realtime | microbatch) ;;
+    *) die "--trigger must be realtime or microbatch, not '$opt_trigger'" ;;
+  esac
   if [ -z "$opt_class" ]; then
     opt_class=$(main_class_of "$app_jar")
     [ -n "$opt_class" ] || die "$app_jar has no Main-Class in its manifest: give --class"
@@ -174,6 +180,7 @@ EOF
     echo "APP_JAR=/opt/sparkplug/apps/$opt_name.jar"
     echo "APP_CLASS=$opt_class"
     echo "MODE=$opt_mode"
+    echo "TRIGGER=$opt_trigger"
     [ -z "$opt_port" ] || echo "$port_key=$opt_port"
     [ ${#ARGS[@]} -le 1 ] || echo "APP_ARGS=${ARGS[*]:1}"
   } > "$(submitted_env).next"

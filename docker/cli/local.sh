@@ -6,6 +6,17 @@
 # start and remembers the cluster's ports in $SPARKPLUG_STATE/cli/cluster.env and each
 # application's facts in $SPARKPLUG_STATE/cli/apps/<name>.env.
 
+# The connector's low-latency serving settings (SparkPlugHttp.servingConf(), docs/performance.md),
+# given to every submitted application: fast checkpoint writes, 1 ms polling, and Spark's real-time
+# sink allowlist off so that the sparkplug-http sink serves in real-time mode by format name.
+SERVING_CONF=(
+  --conf spark.sql.streaming.realTimeMode.allowlistCheck=false
+  --conf spark.sql.streaming.checkpointFileManagerClass=org.apache.spark.sql.execution.streaming.checkpointing.FileSystemBasedCheckpointFileManager
+  --conf spark.hadoop.fs.file.impl=org.apache.hadoop.fs.RawLocalFileSystem
+  --conf spark.sql.streaming.pollingDelay=1ms
+  --conf spark.sql.adaptive.enabled=false
+)
+
 cli_dir() { echo "$SPARKPLUG_STATE/cli"; }
 
 # Runs the toolkit with this state directory; its stdout (key=value facts) is returned.
@@ -231,7 +242,7 @@ local_submit() {
 Usage: sparkplug submit --local APP.jar [--class C] [--mode driver|executor] [--port P]
                         [--name N] [--control-port 7100] [--jars A.jar,B.jar]
                         [--checkpoint URI] [--executor-memory 512m] [--cores-max N]
-                        [--lb-port 8000]
+                        [--lb-port 8000] [--trigger realtime|microbatch]
                         [--lb-stats-port 8404] [--timeout 300] [-- APP_ARGS...]
 
 Runs APP.jar on the local cluster with spark-submit in client mode (the driver is a local
@@ -242,9 +253,13 @@ process), the connector jar added to --jars, and waits until it serves:
       9090-9099) on its Worker's address; HAProxy starts on --lb-port in front of them (health
       checks on /-/health), and the service URL is http://127.0.0.1:LB_PORT.
 The application gets its settings as system properties -Dport, -Dmode, -DcontrolPort,
--Dcheckpoint (QuoteService reads port and checkpoint) and as SPARKPLUG_PORT, SPARKPLUG_MODE,
-SPARKPLUG_CONTROL_PORT, SPARKPLUG_CHECKPOINT (apps from `sparkplug new` read either; executor
-mode needs an application that honours mode). The checkpoint defaults to
+-Dcheckpoint, -Dtrigger (QuoteService reads port, checkpoint and trigger) and as SPARKPLUG_PORT,
+SPARKPLUG_MODE, SPARKPLUG_CONTROL_PORT, SPARKPLUG_CHECKPOINT, SPARKPLUG_TRIGGER (apps from
+`sparkplug new` read either; executor mode needs an application that honours mode).
+--trigger realtime (default) asks the application for Spark's real-time mode, microbatch for
+micro-batches; every application is submitted with the connector's low-latency serving settings
+(SparkPlugHttp.servingConf(): real-time sink allowlist off, file-system checkpoint manager, raw
+local file system, 1 ms polling delay, no AQE) as --conf lines. The checkpoint defaults to
 hdfs://.../sparkplug/checkpoints/NAME on the cluster's HDFS. --class defaults to the jar's
 Main-Class, --name to the class name in lower case. Spark gives an application every free core
 unless --cores-max (spark.cores.max) limits it: leave cores for the next application.
@@ -253,9 +268,9 @@ EOF
   fi
   local opt_class="" opt_mode=driver opt_port="" opt_name="" opt_control_port=7100 opt_jars=""
   local opt_checkpoint="" opt_executor_memory=512m opt_lb_port=8000 opt_lb_stats_port=8404
-  local opt_timeout=300 opt_cores_max=""
+  local opt_timeout=300 opt_cores_max="" opt_trigger=realtime
   local known="class mode port name control-port jars checkpoint executor-memory cores-max lb-port"
-  known+=" lb-stats-port timeout"
+  known+=" lb-stats-port timeout trigger"
   parse_options "$known" "$@"
   [ ${#ARGS[@]} -ge 1 ] || die "submit needs the application jar: sparkplug submit --local APP.jar"
   local app_jar=${ARGS[0]} app_args=("${ARGS[@]:1}")
@@ -265,6 +280,10 @@ EOF
     driver) opt_port=${opt_port:-8080} ;;
     executor) opt_port=${opt_port:-9090-9099} ;;
     *) die "--mode must be driver or executor, not '$opt_mode'" ;;
+  esac
+  case "$opt_trigger" in
+    realtime | microbatch) ;;
+    *) die "--trigger must be realtime or microbatch, not '$opt_trigger'" ;;
   esac
   require_number --control-port "$opt_control_port"
   require_number --timeout "$opt_timeout"
@@ -331,7 +350,8 @@ EOF
     --name "$opt_name"
     --class "$opt_class"
     --jars "$jars"
-    --driver-java-options "-Dport=$opt_port -Dmode=$opt_mode -DcontrolPort=$opt_control_port -Dcheckpoint=$checkpoint"
+    --driver-java-options "-Dport=$opt_port -Dmode=$opt_mode -DcontrolPort=$opt_control_port -Dcheckpoint=$checkpoint -Dtrigger=$opt_trigger"
+    "${SERVING_CONF[@]}"
     --conf "spark.executor.memory=$opt_executor_memory"
     --conf "spark.executor.cores=$cores"
     --conf "spark.hadoop.dfs.replication=1"
@@ -340,7 +360,7 @@ EOF
     "$app_jar" "${app_args[@]+"${app_args[@]}"}")
   log "submitting $opt_class ($opt_mode mode) as '$opt_name'"
   local facts
-  if ! facts=$(SPARKPLUG_MODE=$opt_mode SPARKPLUG_PORT=$opt_port \
+  if ! facts=$(SPARKPLUG_MODE=$opt_mode SPARKPLUG_PORT=$opt_port SPARKPLUG_TRIGGER=$opt_trigger \
     SPARKPLUG_CONTROL_PORT=$opt_control_port SPARKPLUG_CHECKPOINT=$checkpoint toolkit "${submit[@]}"); then
     submit_failed "$opt_name" "did not start serving"
   fi

@@ -9,13 +9,16 @@ import static org.apache.spark.sql.functions.to_json;
 import static org.apache.spark.sql.functions.trim;
 import static org.apache.spark.sql.functions.when;
 
+import io.sparkplug.http.SparkPlugHttp;
 import java.nio.file.Files;
 import java.util.concurrent.TimeoutException;
+import org.apache.hadoop.util.ShutdownHookManager;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.streaming.StreamingQuery;
+import org.apache.spark.sql.streaming.Trigger;
 
 /**
  * @NAME@: a web service computed by a Spark streaming query. {@code POST /hello} with a name in the
@@ -37,6 +40,9 @@ import org.apache.spark.sql.streaming.StreamingQuery;
  *       also lists the servers at {@code GET /-/servers} (default 0: any free port);
  *   <li>{@code checkpoint} / {@code SPARKPLUG_CHECKPOINT}: checkpoint location (default: a new
  *       temporary directory);
+ *   <li>{@code trigger} / {@code SPARKPLUG_TRIGGER}: {@code realtime} (default: Spark's real-time
+ *       mode, replies in well under a millisecond) or {@code microbatch} (for plans real-time mode
+ *       cannot run: shuffles, aggregations, {@code foreachBatch});
  *   <li>{@code master}: Spark master when started without spark-submit (default {@code local[*]}).
  * </ul>
  */
@@ -54,7 +60,12 @@ public final class @CLASS@ {
 
   /** Starts the serving query. */
   static StreamingQuery start(
-      SparkSession spark, String port, String mode, String controlPort, String checkpoint)
+      SparkSession spark,
+      String port,
+      String mode,
+      String controlPort,
+      String checkpoint,
+      String trigger)
       throws TimeoutException {
     Dataset<Row> requests =
         spark
@@ -66,13 +77,25 @@ public final class @CLASS@ {
             .option("path", "/hello")
             .option("methods", "GET,POST")
             .load();
-    return replies(requests)
-        .writeStream()
-        .format("sparkplug-http")
+    // The sparkplug-http sink, in real-time mode unless micro-batches are asked for.
+    return SparkPlugHttp.serve(replies(requests), trigger(trigger))
         .option("contentType", "application/json")
         .option("checkpointLocation", checkpoint)
         .queryName("@NAME@")
         .start();
+  }
+
+  /** Spark's trigger for {@code realtime} or {@code microbatch}. */
+  static Trigger trigger(String name) {
+    switch (name) {
+      case "realtime":
+        return SparkPlugHttp.realTime();
+      case "microbatch":
+        return Trigger.ProcessingTime(0);
+      default:
+        throw new IllegalArgumentException(
+            "trigger (SPARKPLUG_TRIGGER) must be realtime or microbatch, not '" + name + "'");
+    }
   }
 
   /** A system property, else an environment variable, else the fallback. */
@@ -89,31 +112,35 @@ public final class @CLASS@ {
     String mode = setting("mode", "SPARKPLUG_MODE", "driver");
     String controlPort = setting("controlPort", "SPARKPLUG_CONTROL_PORT", "0");
     String checkpoint = setting("checkpoint", "SPARKPLUG_CHECKPOINT", "");
+    String trigger = setting("trigger", "SPARKPLUG_TRIGGER", "realtime");
     if (checkpoint.isEmpty()) {
       checkpoint = Files.createTempDirectory("@NAME@-checkpoint").toString();
     }
     // spark-submit sets spark.master; started with plain java, -Dmaster= or local[*].
     String master = setting("master", "SPARKPLUG_MASTER", System.getProperty("spark.master", ""));
+    // The connector's low-latency serving settings in one step (its docs/performance.md).
     SparkSession.Builder builder =
-        SparkSession.builder()
-            .appName("@NAME@")
-            .config("spark.sql.adaptive.enabled", "false");
+        SparkPlugHttp.servingSession(SparkSession.builder().appName("@NAME@"));
     builder = builder.master(master.isEmpty() ? "local[*]" : master);
     SparkSession spark = builder.getOrCreate();
 
-    StreamingQuery query = start(spark, port, mode, controlPort, checkpoint);
-    Runtime.getRuntime()
+    StreamingQuery query = start(spark, port, mode, controlPort, checkpoint, trigger);
+    // On Ctrl-C or SIGTERM, stop between two batches: stop accepting, answer what was accepted.
+    // Through Hadoop's hook manager at a priority (100) that runs before Spark's own hook (40).
+    ShutdownHookManager.get()
         .addShutdownHook(
-            new Thread(
-                () -> {
-                  try {
-                    query.stop();
-                  } catch (TimeoutException e) {
-                    System.err.println("query did not stop in time: " + e.getMessage());
-                  }
-                },
-                "@NAME@-shutdown"));
-    System.out.println("@NAME@: serving /hello on port " + port + " (mode " + mode + ")");
+            () -> {
+              try {
+                SparkPlugHttp.stop(query);
+              } catch (TimeoutException e) {
+                System.err.println("query did not stop in time: " + e.getMessage());
+              } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+              }
+            },
+            100);
+    System.out.println(
+        "@NAME@: serving /hello on port " + port + " (mode " + mode + ", trigger " + trigger + ")");
     try {
       query.awaitTermination();
     } finally {

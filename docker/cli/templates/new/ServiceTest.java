@@ -2,6 +2,7 @@ package @PACKAGE@;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import io.sparkplug.http.SparkPlugHttp;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -35,18 +36,18 @@ class @CLASS@Test {
 
   @BeforeAll
   static void start() throws Exception {
+    // The connector's serving settings, as main() uses them.
     spark =
-        SparkSession.builder()
+        SparkPlugHttp.servingSession(SparkSession.builder())
             .master("local[2]")
             .appName("@NAME@-test")
             .config("spark.ui.enabled", "false")
-            .config("spark.sql.shuffle.partitions", "2")
-            .config("spark.sql.streaming.pollingDelay", "5ms")
             .getOrCreate();
     spark.sparkContext().setLogLevel("WARN");
     port = freePort();
     String checkpoint = Files.createTempDirectory("@NAME@-test").toString();
-    query = @CLASS@.start(spark, Integer.toString(port), "driver", "0", checkpoint);
+    // The trigger main() uses by default: Spark's real-time mode.
+    query = @CLASS@.start(spark, Integer.toString(port), "driver", "0", checkpoint, "realtime");
     long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
     while (!listening(port)) {
       if (System.nanoTime() > deadline || !query.isActive()) {
@@ -59,7 +60,7 @@ class @CLASS@Test {
   @AfterAll
   static void stop() throws Exception {
     if (query != null) {
-      query.stop();
+      SparkPlugHttp.stop(query);
     }
     if (spark != null) {
       spark.stop();
