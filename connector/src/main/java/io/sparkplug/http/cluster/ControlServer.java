@@ -150,9 +150,9 @@ public final class ControlServer implements AutoCloseable {
     return ((java.net.InetSocketAddress) listener.localAddress()).getPort();
   }
 
-  /** The route other JVMs use to call this endpoint. */
-  public Route route(String advertisedHost) {
-    return new Route(advertisedHost, port(), secret);
+  /** The address other JVMs use to call this endpoint. */
+  public JvmAddress address(String advertisedHost) {
+    return new JvmAddress(advertisedHost, port(), secret);
   }
 
   @Override

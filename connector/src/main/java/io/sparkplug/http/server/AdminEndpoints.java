@@ -1,6 +1,6 @@
 package io.sparkplug.http.server;
 
-import io.sparkplug.http.routing.Reply;
+import io.sparkplug.http.reply.Reply;
 import java.nio.charset.StandardCharsets;
 import java.util.Locale;
 import java.util.Map;

@@ -22,7 +22,7 @@ import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.netty.handler.codec.http.TooLongHttpLineException;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.util.ReferenceCountUtil;
-import io.sparkplug.http.routing.Reply;
+import io.sparkplug.http.reply.Reply;
 import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.LinkedHashMap;
@@ -136,7 +136,7 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
       answerAdmin(request, path);
       return;
     }
-    HttpService service = server.route(path);
+    HttpService service = server.serviceFor(path);
     if (service == null) {
       reject(404, "Not Found", server.rejections().notFound);
       return;

@@ -24,7 +24,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** One listening socket and the services (paths) it routes requests to. */
+/** One listening socket and the services (paths) it services requests to. */
 final class HttpServer {
   private static final Logger LOG = LoggerFactory.getLogger(HttpServer.class);
   private static final int MAX_CHUNK_SIZE = 64 * 1024;
@@ -35,7 +35,7 @@ final class HttpServer {
   private final ServerRejections rejections = new ServerRejections();
   private final AtomicInteger openConnections = new AtomicInteger();
   private final SslContext tls;
-  private volatile HttpService[] routes = new HttpService[0];
+  private volatile HttpService[] services = new HttpService[0];
   private Channel listener;
 
   private HttpServer(ServerSettings settings) {
@@ -130,8 +130,8 @@ final class HttpServer {
   }
 
   /** The service whose path is the longest whole-segment prefix of {@code path}, or null. */
-  HttpService route(String path) {
-    for (HttpService service : routes) {
+  HttpService serviceFor(String path) {
+    for (HttpService service : services) {
       String prefix = service.path();
       if (prefix.equals("/")
           || path.equals(prefix)
@@ -143,34 +143,34 @@ final class HttpServer {
   }
 
   synchronized boolean addService(HttpService service) {
-    for (HttpService existing : routes) {
+    for (HttpService existing : services) {
       if (existing.path().equals(service.path())) {
         return false;
       }
     }
-    List<HttpService> updated = new ArrayList<>(List.of(routes));
+    List<HttpService> updated = new ArrayList<>(List.of(services));
     updated.add(service);
     updated.sort(Comparator.comparingInt((HttpService s) -> s.path().length()).reversed());
-    routes = updated.toArray(new HttpService[0]);
+    services = updated.toArray(new HttpService[0]);
     return true;
   }
 
   /** Removes a service; true when none is left. */
   synchronized boolean removeService(HttpService service) {
-    List<HttpService> updated = new ArrayList<>(List.of(routes));
+    List<HttpService> updated = new ArrayList<>(List.of(services));
     updated.remove(service);
-    routes = updated.toArray(new HttpService[0]);
+    services = updated.toArray(new HttpService[0]);
     return updated.isEmpty();
   }
 
   HttpService[] services() {
-    return routes;
+    return services;
   }
 
   /** True unless some service of this server requires a token and the request carries none. */
   boolean metricsAuthorized(String authorization) {
     boolean required = false;
-    for (HttpService service : routes) {
+    for (HttpService service : services) {
       String token = service.options().authToken();
       if (token != null) {
         required = true;
@@ -183,7 +183,7 @@ final class HttpServer {
   }
 
   synchronized boolean hasServiceAt(String path) {
-    for (HttpService service : routes) {
+    for (HttpService service : services) {
       if (service.path().equals(path)) {
         return true;
       }

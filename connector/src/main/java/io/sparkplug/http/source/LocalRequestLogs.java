@@ -6,20 +6,20 @@ import java.util.concurrent.ConcurrentHashMap;
  * The request logs of the services running in this JVM, by service instance. Real-time readers in
  * the same JVM as their service's log read it here; others take over the internal endpoint.
  */
-final class LocalRequestLogs {
+public final class LocalRequestLogs {
   private static final ConcurrentHashMap<String, RequestLog> LOGS = new ConcurrentHashMap<>();
 
   private LocalRequestLogs() {}
 
-  static void register(String instance, RequestLog log) {
+  public static void register(String instance, RequestLog log) {
     LOGS.put(instance, log);
   }
 
-  static void unregister(String instance) {
+  public static void unregister(String instance) {
     LOGS.remove(instance);
   }
 
-  static RequestLog findOrNull(String instance) {
+  public static RequestLog findOrNull(String instance) {
     return LOGS.get(instance);
   }
 }

@@ -1,0 +1,312 @@
+package io.sparkplug.http.executor;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.sparkplug.http.cluster.ControlClient;
+import io.sparkplug.http.cluster.ControlServer;
+import io.sparkplug.http.cluster.InternalPaths;
+import io.sparkplug.http.cluster.JvmAddresses;
+import io.sparkplug.http.cluster.ReplyForwarder;
+import io.sparkplug.http.cluster.Wire;
+import io.sparkplug.http.config.ServiceOptions;
+import io.sparkplug.http.server.HttpService;
+import io.sparkplug.http.server.RequestRecord;
+import io.sparkplug.http.source.LocalRequestLogs;
+import io.sparkplug.http.source.RequestLog;
+import java.io.ByteArrayInputStream;
+import java.io.DataInputStream;
+import java.io.IOException;
+import java.net.BindException;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.apache.spark.SparkEnv;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One executor's server for an executor-mode source: the HTTP service clients reach through the
+ * load balancer, the log of its requests (read by this executor's tasks), and an internal endpoint
+ * for reads, forwarded replies and the driver's stop signal. A reporter thread keeps the driver's
+ * directory current: at once when requests arrive (so the driver plans a batch for them) and every
+ * {@value #HEARTBEAT_MS} ms otherwise.
+ *
+ * <p>Healthy (for the balancer) only while the driver answers and the requests are being read; a
+ * server whose driver has been silent for {@value #DRIVER_LOST_MS} ms stops serving by itself.
+ */
+public final class ExecutorServer {
+  private static final Logger LOG = LoggerFactory.getLogger(ExecutorServer.class);
+  private static final ObjectMapper JSON = new ObjectMapper();
+  static final long HEARTBEAT_MS = 1_000;
+  private static final long UNHEALTHY_AFTER_SILENCE_MS = 3_000;
+  static final long DRIVER_LOST_MS = 15_000;
+  private static final long READ_STALL_MS = 10_000;
+
+  private final SourceContext context;
+  private final String executorId;
+  private final String host;
+  private final RequestLog log = new RequestLog();
+  private final AtomicBoolean realTimeReader = new AtomicBoolean();
+  private final Object wake = new Object();
+  private final HttpService service;
+  private final ControlServer control;
+  private final Thread reporter;
+  private volatile boolean dirty = true;
+  private volatile boolean closed;
+  private volatile long lastAckNanos = System.nanoTime();
+
+  private ExecutorServer(SourceContext context) {
+    this.context = context;
+    SparkEnv env = SparkEnv.get();
+    this.executorId = env == null ? "driver" : env.executorId();
+    ServiceOptions options = context.options();
+    if (options.host() != null) {
+      this.host = options.host();
+    } else if (context.localMaster() || env == null) {
+      this.host = "127.0.0.1";
+    } else {
+      this.host = env.blockManager().blockManagerId().host();
+    }
+    this.service = bindFirstFree(options);
+    service.healthCheck(this::healthy);
+    this.control =
+        ControlServer.start(
+            host,
+            0,
+            context.driver().secret(),
+            Map.of(
+                ReplyForwarder.PATH, ReplyForwarder::receive,
+                InternalPaths.READ, this::readCall,
+                InternalPaths.STOP, this::stopCall),
+            Map.of(),
+            "controlPort");
+    JvmAddresses.learn(service.instance(), control.address(host));
+    LocalRequestLogs.register(service.instance(), log);
+    this.reporter = new Thread(this::report, "sparkplug-executor-status-" + service.instance());
+    reporter.setDaemon(true);
+    reporter.start();
+    LOG.info(
+        "sparkplug-http executor {} serving {}:{}{} (instance {}, internal port {})",
+        executorId,
+        host,
+        service.port(),
+        options.path(),
+        service.instance(),
+        control.port());
+  }
+
+  static ExecutorServer start(SourceContext context) {
+    return new ExecutorServer(context);
+  }
+
+  private HttpService bindFirstFree(ServiceOptions options) {
+    IllegalArgumentException last = null;
+    for (int port = options.port(); port <= options.lastPort(); port++) {
+      try {
+        return HttpService.start(options, host, port, this::accept);
+      } catch (IllegalArgumentException e) {
+        if (!portTaken(e)) {
+          throw e;
+        }
+        last = e;
+      }
+    }
+    throw new IllegalArgumentException(
+        "sparkplug-http: executor "
+            + executorId
+            + " found no free port in "
+            + options.port()
+            + "-"
+            + options.lastPort()
+            + " on "
+            + host
+            + " (option 'port')",
+        last);
+  }
+
+  private static boolean portTaken(Throwable e) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t instanceof BindException) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private void accept(RequestRecord record) {
+    log.accept(record);
+    if (!dirty) {
+      // The reporter is idle: wake it. While a report is due anyway, arrivals only add to it.
+      dirty = true;
+      synchronized (wake) {
+        wake.notify();
+      }
+    }
+  }
+
+  public String instance() {
+    return service.instance();
+  }
+
+  public RequestLog log() {
+    return log;
+  }
+
+  boolean isClosed() {
+    return closed;
+  }
+
+  /** Records in {@code (from, to]} for a micro-batch; what lies before {@code from} is dropped. */
+  List<RequestRecord> read(long from, long to) {
+    List<RequestRecord> records = log.plan(from, to);
+    log.commit(from);
+    return records;
+  }
+
+  /** Only one real-time reader per server takes its requests; others on this JVM idle. */
+  public boolean claimRealTime() {
+    return realTimeReader.compareAndSet(false, true);
+  }
+
+  public void releaseRealTime() {
+    realTimeReader.set(false);
+  }
+
+  private boolean healthy() {
+    long now = System.nanoTime();
+    boolean driverInTouch =
+        now - lastAckNanos < TimeUnit.MILLISECONDS.toNanos(UNHEALTHY_AFTER_SILENCE_MS);
+    boolean readStalled =
+        readStalled(
+            log.oldestUnreadMicros(),
+            TimeUnit.MILLISECONDS.toMicros(System.currentTimeMillis()),
+            TimeUnit.MILLISECONDS.toMicros(READ_STALL_MS));
+    return !closed && driverInTouch && !readStalled;
+  }
+
+  /**
+   * The oldest unread request has waited longer than {@code limitMicros} for a batch to read it.
+   * Timed from that request's arrival, so a server idle for a while is not unhealthy the instant a
+   * request arrives; -1 means nothing is unread.
+   */
+  static boolean readStalled(long oldestUnreadMicros, long nowMicros, long limitMicros) {
+    return oldestUnreadMicros >= 0 && nowMicros - oldestUnreadMicros > limitMicros;
+  }
+
+  private ControlServer.Response readCall(byte[] body) throws IOException {
+    DataInputStream in = new DataInputStream(new ByteArrayInputStream(body));
+    long from = in.readLong();
+    long to = in.readLong();
+    return ControlServer.Response.ok(Wire.encodeRecords(read(from, to)));
+  }
+
+  private ControlServer.Response stopCall(byte[] body) {
+    boolean failed = body.length > 0 && body[0] == 1;
+    Thread stopper = new Thread(() -> stop(failed), "sparkplug-executor-stop");
+    stopper.setDaemon(true);
+    stopper.start();
+    return ControlServer.Response.text(200, "stopping");
+  }
+
+  private void report() {
+    while (!closed) {
+      synchronized (wake) {
+        if (!dirty) {
+          try {
+            wake.wait(HEARTBEAT_MS);
+          } catch (InterruptedException e) {
+            return;
+          }
+        }
+      }
+      dirty = false;
+      if (closed) {
+        return;
+      }
+      try {
+        HttpResponse<byte[]> response =
+            ControlClient.post(
+                    context.driver(), InternalPaths.STATUS, status(), Duration.ofSeconds(5))
+                .get(6, TimeUnit.SECONDS);
+        if (response.statusCode() == 200) {
+          lastAckNanos = System.nanoTime();
+        } else if (response.statusCode() == 410) {
+          LOG.info("sparkplug-http: the driver no longer runs {}; stopping", context);
+          stop(false);
+          return;
+        } else {
+          LOG.warn("sparkplug-http: the driver answered status {}", response.statusCode());
+        }
+      } catch (InterruptedException e) {
+        return;
+      } catch (Exception e) {
+        long silentMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - lastAckNanos);
+        if (silentMs > DRIVER_LOST_MS) {
+          LOG.warn(
+              "sparkplug-http: driver unreachable for {} ms ({}); stopping the executor server",
+              silentMs,
+              e.toString());
+          stop(false);
+          return;
+        }
+      }
+    }
+  }
+
+  private byte[] status() throws IOException {
+    ObjectNode status = JSON.createObjectNode();
+    status.put("key", context.key());
+    status.put("instance", service.instance());
+    status.put("executorId", executorId);
+    status.put("host", host);
+    status.put("port", service.port());
+    status.put("controlPort", control.port());
+    status.put("latest", log.latest());
+    status.put("pending", service.pendingCount());
+    status.put("accepted", service.counters().acceptedCount());
+    status.put("healthy", healthy());
+    return JSON.writeValueAsBytes(status);
+  }
+
+  /**
+   * Stops accepting; answers every request no batch will read (503, or 500 when the query failed);
+   * waits up to {@code drainTimeout} for replies to the rest; then closes.
+   */
+  synchronized void stop(boolean queryFailed) {
+    if (closed) {
+      return;
+    }
+    service.stopAccepting();
+    try {
+      if (queryFailed) {
+        service.answerAllPending(true);
+      } else {
+        for (RequestRecord record : log.unplanned()) {
+          service.rejectUnprocessed(record.id());
+        }
+        service.awaitDrained(context.options().drainTimeoutMs());
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } finally {
+      closed = true;
+      synchronized (wake) {
+        wake.notify();
+      }
+      service.close();
+      control.close();
+      LocalRequestLogs.unregister(service.instance());
+      JvmAddresses.forget(service.instance());
+      ExecutorServers.forget(context.key(), this);
+      LOG.info(
+          "sparkplug-http executor {} stopped serving port {} ({}): {}",
+          executorId,
+          service.port(),
+          queryFailed ? "query failed" : "query stopped",
+          service.counters().snapshot());
+    }
+  }
+}
