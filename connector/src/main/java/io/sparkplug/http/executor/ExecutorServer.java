@@ -5,14 +5,13 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.sparkplug.http.cluster.ControlClient;
 import io.sparkplug.http.cluster.ControlServer;
 import io.sparkplug.http.cluster.InternalPaths;
-import io.sparkplug.http.cluster.JvmAddresses;
 import io.sparkplug.http.cluster.ReplyForwarder;
 import io.sparkplug.http.cluster.Wire;
 import io.sparkplug.http.config.ServiceOptions;
 import io.sparkplug.http.server.HttpService;
 import io.sparkplug.http.server.RequestRecord;
-import io.sparkplug.http.source.LocalRequestLogs;
 import io.sparkplug.http.source.RequestLog;
+import io.sparkplug.http.source.ServingInstance;
 import java.io.ByteArrayInputStream;
 import java.io.DataInputStream;
 import java.io.IOException;
@@ -51,6 +50,7 @@ public final class ExecutorServer {
   private final RequestLog log = new RequestLog();
   private final AtomicBoolean realTimeReader = new AtomicBoolean();
   private final Object wake = new Object();
+  private final ServingInstance instance;
   private final HttpService service;
   private final ControlServer control;
   private final Thread reporter;
@@ -70,21 +70,25 @@ public final class ExecutorServer {
     } else {
       this.host = env.blockManager().blockManagerId().host();
     }
-    this.service = bindFirstFree(options);
+    this.instance =
+        ServingInstance.start(
+            () -> bindFirstFree(options),
+            log,
+            () ->
+                ControlServer.start(
+                    host,
+                    0,
+                    context.driver().secret(),
+                    Map.of(
+                        ReplyForwarder.PATH, ReplyForwarder::receive,
+                        InternalPaths.READ, this::readCall,
+                        InternalPaths.STOP, this::stopCall),
+                    Map.of(),
+                    "controlPort"),
+            host);
+    this.service = instance.service();
+    this.control = instance.control();
     service.healthCheck(this::healthy);
-    this.control =
-        ControlServer.start(
-            host,
-            0,
-            context.driver().secret(),
-            Map.of(
-                ReplyForwarder.PATH, ReplyForwarder::receive,
-                InternalPaths.READ, this::readCall,
-                InternalPaths.STOP, this::stopCall),
-            Map.of(),
-            "controlPort");
-    JvmAddresses.learn(service.instance(), control.address(host));
-    LocalRequestLogs.register(service.instance(), log);
     this.reporter = new Thread(this::report, "sparkplug-executor-status-" + service.instance());
     reporter.setDaemon(true);
     reporter.start();
@@ -279,27 +283,14 @@ public final class ExecutorServer {
     if (closed) {
       return;
     }
-    service.stopAccepting();
     try {
-      if (queryFailed) {
-        service.answerAllPending(true);
-      } else {
-        for (RequestRecord record : log.unplanned()) {
-          service.rejectUnprocessed(record.id());
-        }
-        service.awaitDrained(context.options().drainTimeoutMs());
-      }
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
+      instance.drain(queryFailed, context.options().drainTimeoutMs());
     } finally {
       closed = true;
       synchronized (wake) {
         wake.notify();
       }
-      service.close();
-      control.close();
-      LocalRequestLogs.unregister(service.instance());
-      JvmAddresses.forget(service.instance());
+      instance.close();
       ExecutorServers.forget(context.key(), this);
       LOG.info(
           "sparkplug-http executor {} stopped serving port {} ({}): {}",

@@ -3,9 +3,9 @@ package io.sparkplug.http.source.drivermode;
 import io.sparkplug.http.cluster.JvmAddress;
 import io.sparkplug.http.cluster.JvmAddresses;
 import io.sparkplug.http.server.RequestRecord;
-import io.sparkplug.http.source.LocalRequestLogs;
 import io.sparkplug.http.source.MicroBatchPartitionReader;
 import io.sparkplug.http.source.ReadablePartition;
+import io.sparkplug.http.source.ServingInstance;
 import org.apache.spark.sql.catalyst.InternalRow;
 import org.apache.spark.sql.connector.read.PartitionReader;
 
@@ -29,7 +29,7 @@ final class DriverInputPartition implements ReadablePartition {
 
   @Override
   public PartitionReader<InternalRow> createReader() {
-    if (LocalRequestLogs.findOrNull(instance) == null) {
+    if (ServingInstance.findLocal(instance) == null) {
       // A JVM other than the driver's: replies written here go back through the driver's address.
       JvmAddresses.learn(instance, driver);
     }

@@ -5,15 +5,14 @@ import io.sparkplug.http.cluster.ControlServer;
 import io.sparkplug.http.cluster.DriverAddress;
 import io.sparkplug.http.cluster.InternalPaths;
 import io.sparkplug.http.cluster.JvmAddress;
-import io.sparkplug.http.cluster.JvmAddresses;
 import io.sparkplug.http.cluster.ReplyForwarder;
 import io.sparkplug.http.cluster.Secret;
 import io.sparkplug.http.config.ServiceOptions;
 import io.sparkplug.http.server.HttpService;
 import io.sparkplug.http.server.RequestRecord;
 import io.sparkplug.http.source.HttpPartitionReaderFactory;
-import io.sparkplug.http.source.LocalRequestLogs;
 import io.sparkplug.http.source.RequestLog;
+import io.sparkplug.http.source.ServingInstance;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -45,34 +44,36 @@ public final class DriverMicroBatchStream
   private final ServiceOptions options;
   private final int partitions;
   private final RequestLog log = new RequestLog();
+  private final ServingInstance instance;
   private final HttpService service;
-  private final ControlServer control;
   private final JvmAddress driverAddress;
 
   public DriverMicroBatchStream(
       ServiceOptions options, String host, int partitions, SparkContext spark) {
     this.options = options;
     this.partitions = partitions;
-    this.service = HttpService.start(options, host, log);
-    LocalRequestLogs.register(service.instance(), log);
     // Replies computed on executors come back here, through the driver's internal endpoint.
     DriverAddress driver = DriverAddress.of(spark);
     String driverHost = driver.advertised();
-    try {
-      this.control =
-          ControlServer.start(
-              driver.bind(),
-              options.controlPort(),
-              Secret.random(),
-              Map.of(ReplyForwarder.PATH, ReplyForwarder::receive, InternalPaths.TAKE, this::take),
-              Map.of(InternalPaths.SERVERS, body -> servers(driverHost)),
-              ServiceOptions.CONTROL_PORT_CONFIG);
-    } catch (RuntimeException e) {
-      service.close();
-      throw e;
-    }
-    this.driverAddress = control.address(driverHost);
-    JvmAddresses.learn(service.instance(), driverAddress);
+    this.instance =
+        ServingInstance.start(
+            () -> HttpService.start(options, host, log),
+            log,
+            () ->
+                ControlServer.start(
+                    driver.bind(),
+                    options.controlPort(),
+                    Secret.random(),
+                    Map.of(
+                        ReplyForwarder.PATH,
+                        ReplyForwarder::receive,
+                        InternalPaths.TAKE,
+                        this::take),
+                    Map.of(InternalPaths.SERVERS, body -> servers(driverHost)),
+                    ServiceOptions.CONTROL_PORT_CONFIG),
+            driverHost);
+    this.service = instance.service();
+    this.driverAddress = instance.address();
   }
 
   /** A real-time reader in another JVM takes up to N requests, waiting up to W ms for the first. */
@@ -221,23 +222,10 @@ public final class DriverMicroBatchStream
   @Override
   public void stop() {
     boolean failed = QueryFailures.currentQueryFailed();
-    service.stopAccepting();
     try {
-      if (failed) {
-        service.answerAllPending(true);
-      } else {
-        for (RequestRecord record : log.unplanned()) {
-          service.rejectUnprocessed(record.id());
-        }
-        service.awaitDrained(options.drainTimeoutMs());
-      }
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
+      instance.drain(failed, options.drainTimeoutMs());
     } finally {
-      LocalRequestLogs.unregister(service.instance());
-      JvmAddresses.forget(service.instance());
-      control.close();
-      service.close();
+      instance.close();
       LOG.info(
           "{} stopped ({}): {}",
           service,

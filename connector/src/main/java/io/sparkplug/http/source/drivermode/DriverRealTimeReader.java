@@ -1,9 +1,9 @@
 package io.sparkplug.http.source.drivermode;
 
 import io.sparkplug.http.cluster.JvmAddresses;
-import io.sparkplug.http.source.LocalRequestLogs;
 import io.sparkplug.http.source.RealTimeReader;
 import io.sparkplug.http.source.RequestLog;
+import io.sparkplug.http.source.ServingInstance;
 import java.io.IOException;
 import org.apache.spark.sql.connector.read.streaming.PartitionOffset;
 
@@ -19,7 +19,8 @@ final class DriverRealTimeReader extends RealTimeReader {
 
   DriverRealTimeReader(DriverRealTimePartition partition) {
     super(partition.startOffset());
-    this.log = LocalRequestLogs.findOrNull(partition.instance());
+    ServingInstance local = ServingInstance.findLocal(partition.instance());
+    this.log = local == null ? null : local.log();
     // Not in the driver's JVM (a cluster): take requests over the driver's internal endpoint, and
     // let this JVM's reply writers send the replies back there.
     this.remote = log == null ? new RemoteTakes(partition.driver()) : null;
