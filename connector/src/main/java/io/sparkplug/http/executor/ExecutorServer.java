@@ -2,7 +2,6 @@ package io.sparkplug.http.executor;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.sparkplug.http.cluster.ControlClient;
 import io.sparkplug.http.cluster.ControlServer;
 import io.sparkplug.http.cluster.InternalPaths;
 import io.sparkplug.http.cluster.ReplyForwarder;
@@ -16,8 +15,6 @@ import java.io.ByteArrayInputStream;
 import java.io.DataInputStream;
 import java.io.IOException;
 import java.net.BindException;
-import java.net.http.HttpResponse;
-import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -29,19 +26,17 @@ import org.slf4j.LoggerFactory;
 /**
  * One executor's server for an executor-mode source: the HTTP service clients reach through the
  * load balancer, the log of its requests (read by this executor's tasks), and an internal endpoint
- * for reads, forwarded replies and the driver's stop signal. A reporter thread keeps the driver's
- * directory current: at once when requests arrive (so the driver plans a batch for them) and every
- * {@value #HEARTBEAT_MS} ms otherwise.
+ * for reads, forwarded replies and the driver's stop signal, all one {@link ServingInstance}. A
+ * {@link StatusReporter} keeps the driver's directory current.
  *
  * <p>Healthy (for the balancer) only while the driver answers and the requests are being read; a
- * server whose driver has been silent for {@value #DRIVER_LOST_MS} ms stops serving by itself.
+ * server whose driver has been silent for {@value StatusReporter#DRIVER_LOST_MS} ms stops serving
+ * by itself.
  */
 public final class ExecutorServer {
   private static final Logger LOG = LoggerFactory.getLogger(ExecutorServer.class);
   private static final ObjectMapper JSON = new ObjectMapper();
-  static final long HEARTBEAT_MS = 1_000;
   private static final long UNHEALTHY_AFTER_SILENCE_MS = 3_000;
-  static final long DRIVER_LOST_MS = 15_000;
   private static final long READ_STALL_MS = 10_000;
 
   private final SourceContext context;
@@ -49,14 +44,11 @@ public final class ExecutorServer {
   private final String host;
   private final RequestLog log = new RequestLog();
   private final AtomicBoolean realTimeReader = new AtomicBoolean();
-  private final Object wake = new Object();
+  private final StatusReporter reporter;
   private final ServingInstance instance;
   private final HttpService service;
   private final ControlServer control;
-  private final Thread reporter;
-  private volatile boolean dirty = true;
   private volatile boolean closed;
-  private volatile long lastAckNanos = System.nanoTime();
 
   private ExecutorServer(SourceContext context) {
     this.context = context;
@@ -70,6 +62,8 @@ public final class ExecutorServer {
     } else {
       this.host = env.blockManager().blockManagerId().host();
     }
+    // Before the service starts: its first request wakes the reporter.
+    this.reporter = new StatusReporter(context, this::status, () -> stop(false));
     this.instance =
         ServingInstance.start(
             () -> bindFirstFree(options),
@@ -89,9 +83,7 @@ public final class ExecutorServer {
     this.service = instance.service();
     this.control = instance.control();
     service.healthCheck(this::healthy);
-    this.reporter = new Thread(this::report, "sparkplug-executor-status-" + service.instance());
-    reporter.setDaemon(true);
-    reporter.start();
+    reporter.start(service.instance());
     LOG.info(
         "sparkplug-http executor {} serving {}:{}{} (instance {}, internal port {})",
         executorId,
@@ -142,13 +134,7 @@ public final class ExecutorServer {
 
   private void accept(RequestRecord record) {
     log.accept(record);
-    if (!dirty) {
-      // The reporter is idle: wake it. While a report is due anyway, arrivals only add to it.
-      dirty = true;
-      synchronized (wake) {
-        wake.notify();
-      }
-    }
+    reporter.requestArrived();
   }
 
   public String instance() {
@@ -180,9 +166,7 @@ public final class ExecutorServer {
   }
 
   private boolean healthy() {
-    long now = System.nanoTime();
-    boolean driverInTouch =
-        now - lastAckNanos < TimeUnit.MILLISECONDS.toNanos(UNHEALTHY_AFTER_SILENCE_MS);
+    boolean driverInTouch = reporter.driverInTouch(UNHEALTHY_AFTER_SILENCE_MS);
     boolean readStalled =
         readStalled(
             log.oldestUnreadMicros(),
@@ -215,51 +199,6 @@ public final class ExecutorServer {
     return ControlServer.Response.text(200, "stopping");
   }
 
-  private void report() {
-    while (!closed) {
-      synchronized (wake) {
-        if (!dirty) {
-          try {
-            wake.wait(HEARTBEAT_MS);
-          } catch (InterruptedException e) {
-            return;
-          }
-        }
-      }
-      dirty = false;
-      if (closed) {
-        return;
-      }
-      try {
-        HttpResponse<byte[]> response =
-            ControlClient.post(
-                    context.driver(), InternalPaths.STATUS, status(), Duration.ofSeconds(5))
-                .get(6, TimeUnit.SECONDS);
-        if (response.statusCode() == 200) {
-          lastAckNanos = System.nanoTime();
-        } else if (response.statusCode() == 410) {
-          LOG.info("sparkplug-http: the driver no longer runs {}; stopping", context);
-          stop(false);
-          return;
-        } else {
-          LOG.warn("sparkplug-http: the driver answered status {}", response.statusCode());
-        }
-      } catch (InterruptedException e) {
-        return;
-      } catch (Exception e) {
-        long silentMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - lastAckNanos);
-        if (silentMs > DRIVER_LOST_MS) {
-          LOG.warn(
-              "sparkplug-http: driver unreachable for {} ms ({}); stopping the executor server",
-              silentMs,
-              e.toString());
-          stop(false);
-          return;
-        }
-      }
-    }
-  }
-
   private byte[] status() throws IOException {
     ObjectNode status = JSON.createObjectNode();
     status.put("key", context.key());
@@ -287,9 +226,7 @@ public final class ExecutorServer {
       instance.drain(queryFailed, context.options().drainTimeoutMs());
     } finally {
       closed = true;
-      synchronized (wake) {
-        wake.notify();
-      }
+      reporter.close();
       instance.close();
       ExecutorServers.forget(context.key(), this);
       LOG.info(
