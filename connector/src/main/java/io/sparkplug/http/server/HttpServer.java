@@ -86,7 +86,7 @@ final class HttpServer {
   }
 
   /** The pipeline of one client connection, in the order bytes flow through it. */
-  private void initConnection(SocketChannel channel) {
+  void initConnection(Channel channel) {
     if (openConnections.incrementAndGet() > settings.maxConnections()) {
       openConnections.decrementAndGet();
       rejections.tooManyConnections.increment();

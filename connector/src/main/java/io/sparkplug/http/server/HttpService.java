@@ -87,6 +87,11 @@ public final class HttpService implements ReplyTarget {
     return server.port();
   }
 
+  /** The server this service is one path of. */
+  HttpServer server() {
+    return server;
+  }
+
   public ServiceCounters counters() {
     return counters;
   }
