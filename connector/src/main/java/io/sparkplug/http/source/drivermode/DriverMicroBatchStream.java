@@ -1,5 +1,7 @@
 package io.sparkplug.http.source.drivermode;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.sparkplug.http.QueryFailures;
 import io.sparkplug.http.cluster.ControlServer;
 import io.sparkplug.http.cluster.DriverAddress;
@@ -40,6 +42,7 @@ public final class DriverMicroBatchStream
         AcceptsLatestSeenOffset,
         ReportsSourceMetrics {
   private static final Logger LOG = LoggerFactory.getLogger(DriverMicroBatchStream.class);
+  private static final ObjectMapper JSON = new ObjectMapper();
 
   private final ServiceOptions options;
   private final int partitions;
@@ -96,13 +99,11 @@ public final class DriverMicroBatchStream
 
   /** The directory in driver mode: the driver's one server. */
   private ControlServer.Response servers(String driverHost) throws Exception {
-    com.fasterxml.jackson.databind.ObjectMapper json =
-        new com.fasterxml.jackson.databind.ObjectMapper();
-    var root = json.createObjectNode();
+    ObjectNode root = JSON.createObjectNode();
     root.put("source", options.toString());
     root.put("mode", "driver");
     root.put("running", true);
-    var server = root.putArray("servers").addObject();
+    ObjectNode server = root.putArray("servers").addObject();
     server.put("executorId", "driver");
     server.put("host", driverHost);
     server.put("port", service.port());
@@ -111,7 +112,7 @@ public final class DriverMicroBatchStream
     server.put("healthy", true);
     server.put("accepted", service.counters().acceptedCount());
     server.put("pending", service.pendingCount());
-    return ControlServer.Response.json(200, json.writeValueAsString(root));
+    return ControlServer.Response.json(200, JSON.writeValueAsString(root));
   }
 
   @Override

@@ -1,7 +1,9 @@
 package io.sparkplug.http.source.executormode;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.Iterator;
 import java.util.Map;
 import java.util.TreeMap;
@@ -35,17 +37,18 @@ final class ExecutorOffset extends Offset {
     return servers.getOrDefault(instance, 0L);
   }
 
+  /** {@code {"epoch":E,"servers":{"<instance>":N,...}}}, servers in name order. */
   @Override
   public String json() {
-    StringBuilder json = new StringBuilder(32 + servers.size() * 24);
-    json.append("{\"epoch\":").append(epoch).append(",\"servers\":{");
-    boolean first = true;
-    for (Map.Entry<String, Long> server : servers.entrySet()) {
-      json.append(first ? "" : ",").append('"').append(server.getKey()).append("\":");
-      json.append(server.getValue());
-      first = false;
+    ObjectNode root = JSON.createObjectNode();
+    root.put("epoch", epoch);
+    ObjectNode positions = root.putObject("servers");
+    servers.forEach(positions::put);
+    try {
+      return JSON.writeValueAsString(root);
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException(e);
     }
-    return json.append("}}").toString();
   }
 
   static ExecutorOffset fromJson(String text) {
