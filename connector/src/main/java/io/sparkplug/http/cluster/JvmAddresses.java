@@ -18,16 +18,8 @@ public final class JvmAddresses {
     KNOWN.put(instance, address);
   }
 
-  public static void learnAll(Map<String, JvmAddress> addresses) {
-    KNOWN.putAll(addresses);
-  }
-
   public static void forget(String instance) {
     KNOWN.remove(instance);
-  }
-
-  public static JvmAddress find(String instance) {
-    return KNOWN.get(instance);
   }
 
   /**

@@ -1,5 +1,6 @@
 package io.sparkplug.http.source;
 
+import io.sparkplug.http.config.Mode;
 import io.sparkplug.http.config.ServiceOptions;
 import io.sparkplug.http.metrics.RequestBodyBytes;
 import io.sparkplug.http.metrics.RequestsRead;
@@ -49,7 +50,7 @@ public final class HttpScan implements ScanBuilder, Scan {
   @Override
   public MicroBatchStream toMicroBatchStream(String checkpointLocation) {
     SparkSession spark = SparkSession.active();
-    if (options.executorMode()) {
+    if (options.mode() == Mode.EXECUTOR) {
       return new ExecutorMicroBatchStream(options, spark.sparkContext());
     }
     String host = options.host();

@@ -9,16 +9,22 @@ import io.sparkplug.http.cluster.InternalPaths;
 import io.sparkplug.http.cluster.JvmAddress;
 import io.sparkplug.http.cluster.ReplyForwarder;
 import io.sparkplug.http.cluster.Secret;
+import io.sparkplug.http.config.Mode;
 import io.sparkplug.http.config.ServiceOptions;
 import io.sparkplug.http.server.HttpService;
 import io.sparkplug.http.server.RequestRecord;
 import io.sparkplug.http.source.HttpPartitionReaderFactory;
 import io.sparkplug.http.source.RequestLog;
 import io.sparkplug.http.source.ServingInstance;
+import java.io.ByteArrayInputStream;
+import java.io.DataInputStream;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.TimeUnit;
 import org.apache.spark.SparkContext;
 import org.apache.spark.sql.connector.read.InputPartition;
 import org.apache.spark.sql.connector.read.PartitionReaderFactory;
@@ -81,12 +87,11 @@ public final class DriverMicroBatchStream
 
   /** A real-time reader in another JVM takes up to N requests, waiting up to W ms for the first. */
   private ControlServer.Response take(byte[] body) throws Exception {
-    java.io.DataInputStream in =
-        new java.io.DataInputStream(new java.io.ByteArrayInputStream(body));
+    DataInputStream in = new DataInputStream(new ByteArrayInputStream(body));
     int max = Math.max(1, Math.min(in.readInt(), 1024));
     long waitMs = Math.max(0, Math.min(in.readLong(), 60_000));
-    List<RequestLog.Taken> taken = new java.util.ArrayList<>();
-    RequestLog.Taken first = log.take(java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(waitMs));
+    List<RequestLog.Taken> taken = new ArrayList<>();
+    RequestLog.Taken first = log.take(TimeUnit.MILLISECONDS.toNanos(waitMs));
     if (first != null) {
       taken.add(first);
       RequestLog.Taken next;
@@ -101,7 +106,7 @@ public final class DriverMicroBatchStream
   private ControlServer.Response servers(String driverHost) throws Exception {
     ObjectNode root = JSON.createObjectNode();
     root.put("source", options.toString());
-    root.put("mode", "driver");
+    root.put("mode", Mode.DRIVER.optionValue());
     root.put("running", true);
     ObjectNode server = root.putArray("servers").addObject();
     server.put("executorId", "driver");
@@ -211,9 +216,7 @@ public final class DriverMicroBatchStream
   }
 
   private static String formatMillis(double millis) {
-    return Double.isInfinite(millis)
-        ? "+Inf"
-        : String.format(java.util.Locale.ROOT, "%.3f", millis);
+    return Double.isInfinite(millis) ? "+Inf" : String.format(Locale.ROOT, "%.3f", millis);
   }
 
   /**

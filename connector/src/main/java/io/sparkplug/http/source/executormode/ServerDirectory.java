@@ -8,9 +8,11 @@ import io.sparkplug.http.cluster.ControlServer;
 import io.sparkplug.http.cluster.JvmAddress;
 import io.sparkplug.http.cluster.JvmAddresses;
 import io.sparkplug.http.cluster.Secret;
+import io.sparkplug.http.config.Mode;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
@@ -167,7 +169,7 @@ final class ServerDirectory {
   ControlServer.Response json() {
     ObjectNode root = JSON.createObjectNode();
     root.put("source", description);
-    root.put("mode", "executor");
+    root.put("mode", Mode.EXECUTOR.optionValue());
     root.put("running", running);
     ArrayNode servers = root.putArray("servers");
     long now = System.nanoTime();
@@ -177,7 +179,7 @@ final class ServerDirectory {
       server.put("host", entry.host);
       server.put("port", entry.port);
       server.put("instance", entry.instance);
-      server.put("state", entry.state.name().toLowerCase(java.util.Locale.ROOT));
+      server.put("state", entry.state.name().toLowerCase(Locale.ROOT));
       server.put("healthy", entry.state == State.SERVING);
       server.put("lastSeenMsAgo", TimeUnit.NANOSECONDS.toMillis(now - entry.lastSeenNanos));
       server.put("accepted", entry.accepted);
