@@ -11,6 +11,7 @@ import io.sparkplug.http.executor.SourceContext;
 import io.sparkplug.http.reply.RequestId;
 import io.sparkplug.http.server.LocalServices;
 import io.sparkplug.http.source.HttpPartitionReaderFactory;
+import io.sparkplug.http.source.executormode.LiveExecutors.Executor;
 import java.net.ConnectException;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -34,7 +35,6 @@ import org.apache.spark.sql.connector.read.streaming.ReportsSourceMetrics;
 import org.apache.spark.sql.connector.read.streaming.SupportsRealTimeMode;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import scala.jdk.javaapi.CollectionConverters;
 
 /**
  * The driver side of a {@code mode=executor} source. It serves no client: each executor runs a
@@ -50,27 +50,19 @@ public final class ExecutorMicroBatchStream
     implements MicroBatchStream, SupportsRealTimeMode, ReportsSourceMetrics {
   private static final Logger LOG = LoggerFactory.getLogger(ExecutorMicroBatchStream.class);
   private static final long BOOTSTRAP_RETRY_NANOS = TimeUnit.SECONDS.toNanos(5);
-  private static final long EXECUTOR_LIST_NANOS = TimeUnit.MILLISECONDS.toNanos(500);
-
-  /** A live executor: where Spark can place a task. */
-  private record Executor(String id, String host) {}
 
   private final ServiceOptions options;
-  private final SparkContext spark;
-  private final boolean localMaster;
+  private final LiveExecutors executors;
   private final ServerDirectory directory;
   private final ControlServer control;
   private final SourceContext context;
   private final Map<String, Long> lastBootstrap = new HashMap<>();
-  private List<Executor> executors = List.of();
-  private long executorsReadNanos;
   private long epoch;
   private volatile ExecutorOffset realTimeStart;
 
   public ExecutorMicroBatchStream(ServiceOptions options, SparkContext spark) {
     this.options = options;
-    this.spark = spark;
-    this.localMaster = spark.isLocal();
+    this.executors = new LiveExecutors(spark);
     String key = RequestId.newInstance();
     Secret secret = Secret.random();
     DriverAddress driver = DriverAddress.of(spark);
@@ -84,7 +76,8 @@ public final class ExecutorMicroBatchStream
             Map.of(InternalPaths.STATUS, directory::status),
             Map.of(InternalPaths.SERVERS, body -> directory.json()),
             ServiceOptions.CONTROL_PORT_CONFIG);
-    this.context = new SourceContext(key, options, control.address(driverHost), localMaster);
+    this.context =
+        new SourceContext(key, options, control.address(driverHost), executors.localMaster());
     LocalServices.executorSourceStarted(options.port(), options.path());
     LOG.info(
         "{} in mode executor: directory of executor servers at http://{}:{}{}",
@@ -135,11 +128,12 @@ public final class ExecutorMicroBatchStream
               entry.address,
               first,
               server.getValue(),
-              locations(entry.executorId, entry.host)));
+              executors.locations(entry.executorId, entry.host)));
     }
     for (Executor executor : withoutServer()) {
       partitions.add(
-          new ExecutorBootstrapPartition(context, locations(executor.id(), executor.host())));
+          new ExecutorBootstrapPartition(
+              context, executors.locations(executor.id(), executor.host())));
     }
     return partitions.toArray(new InputPartition[0]);
   }
@@ -150,10 +144,12 @@ public final class ExecutorMicroBatchStream
     ExecutorOffset from = ExecutorOffset.of(start);
     realTimeStart = from;
     List<InputPartition> partitions = new ArrayList<>();
-    for (Executor executor : executors()) {
+    for (Executor executor : executors.list()) {
       partitions.add(
           new ExecutorRealTimePartition(
-              context, new HashMap<>(from.servers()), locations(executor.id(), executor.host())));
+              context,
+              new HashMap<>(from.servers()),
+              executors.locations(executor.id(), executor.host())));
     }
     return partitions.toArray(new InputPartition[0]);
   }
@@ -171,14 +167,10 @@ public final class ExecutorMicroBatchStream
     return new ExecutorOffset(from.epoch(), merged);
   }
 
-  private String[] locations(String executorId, String host) {
-    return localMaster ? new String[0] : new String[] {"executor_" + host + "_" + executorId};
-  }
-
   private List<Executor> withoutServer() {
     List<Executor> missing = new ArrayList<>();
     List<ServerDirectory.Entry> live = directory.live();
-    for (Executor executor : executors()) {
+    for (Executor executor : executors.list()) {
       boolean serving = false;
       for (ServerDirectory.Entry entry : live) {
         serving |= entry.executorId.equals(executor.id());
@@ -188,30 +180,6 @@ public final class ExecutorMicroBatchStream
       }
     }
     return missing;
-  }
-
-  /** The live executors, from Spark's status store, read at most twice a second. */
-  private List<Executor> executors() {
-    long now = System.nanoTime();
-    if (executorsReadNanos != 0 && now - executorsReadNanos < EXECUTOR_LIST_NANOS) {
-      return executors;
-    }
-    executorsReadNanos = now;
-    if (localMaster) {
-      executors = List.of(new Executor("driver", "127.0.0.1"));
-      return executors;
-    }
-    List<Executor> live = new ArrayList<>();
-    for (var summary : CollectionConverters.asJava(spark.statusStore().executorList(true))) {
-      if (!summary.isActive() || "driver".equals(summary.id())) {
-        continue;
-      }
-      String hostPort = summary.hostPort();
-      int colon = hostPort.lastIndexOf(':');
-      live.add(new Executor(summary.id(), colon > 0 ? hostPort.substring(0, colon) : hostPort));
-    }
-    executors = live;
-    return executors;
   }
 
   @Override
