@@ -8,10 +8,8 @@ import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
-import io.netty.channel.ChannelOption;
 import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.channel.socket.SocketChannel;
-import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.FullHttpResponse;
@@ -106,11 +104,7 @@ public final class ControlServer implements AutoCloseable {
       String portOption) {
     ControlServer server = new ControlServer(secret, authenticated, open);
     ServerBootstrap bootstrap =
-        new ServerBootstrap()
-            .group(NettyResources.acceptors(), NettyResources.workers())
-            .channel(NioServerSocketChannel.class)
-            .option(ChannelOption.SO_REUSEADDR, true)
-            .childOption(ChannelOption.TCP_NODELAY, true)
+        NettyResources.serverBootstrap()
             .childHandler(
                 new ChannelInitializer<SocketChannel>() {
                   @Override

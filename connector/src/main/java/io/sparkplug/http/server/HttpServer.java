@@ -9,7 +9,6 @@ import io.netty.channel.CombinedChannelDuplexHandler;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.channel.socket.SocketChannel;
-import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.netty.handler.codec.http.HttpResponseEncoder;
 import io.netty.handler.ssl.SslContext;
@@ -46,12 +45,8 @@ final class HttpServer {
   static HttpServer bind(ServerSettings settings) {
     HttpServer server = new HttpServer(settings);
     ServerBootstrap bootstrap =
-        new ServerBootstrap()
-            .group(NettyResources.acceptors(), NettyResources.workers())
-            .channel(NioServerSocketChannel.class)
+        NettyResources.serverBootstrap()
             .option(ChannelOption.SO_BACKLOG, 1024)
-            .option(ChannelOption.SO_REUSEADDR, true)
-            .childOption(ChannelOption.TCP_NODELAY, true)
             .childHandler(
                 new ChannelInitializer<SocketChannel>() {
                   @Override
