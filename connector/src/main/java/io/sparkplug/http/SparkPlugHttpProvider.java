@@ -1,6 +1,6 @@
 package io.sparkplug.http;
 
-import io.sparkplug.http.source.RequestSchema;
+import io.sparkplug.http.rows.RequestSchema;
 import java.util.Map;
 import org.apache.spark.sql.connector.catalog.Table;
 import org.apache.spark.sql.connector.catalog.TableProvider;

@@ -1,9 +1,9 @@
 package io.sparkplug.http;
 
 import io.sparkplug.http.config.ServiceOptions;
+import io.sparkplug.http.rows.RequestSchema;
 import io.sparkplug.http.sink.HttpWriteBuilder;
 import io.sparkplug.http.source.HttpScan;
-import io.sparkplug.http.source.RequestSchema;
 import java.util.EnumSet;
 import java.util.Set;
 import org.apache.spark.sql.connector.catalog.SupportsRead;

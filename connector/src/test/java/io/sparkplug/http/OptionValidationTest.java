@@ -133,6 +133,18 @@ class OptionValidationTest {
   }
 
   @Test
+  void controlPortTakenLeavesTheServicePortUnbound() throws Exception {
+    int port = TestSpark.freePort();
+    try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      failureOfSource(
+          "port", Integer.toString(port), "controlPort", Integer.toString(taken.getLocalPort()));
+    }
+    try (ServerSocket free = new ServerSocket()) {
+      free.bind(new java.net.InetSocketAddress(InetAddress.getLoopbackAddress(), port), 1);
+    }
+  }
+
+  @Test
   void portTakenByAnotherProgramIsNamed() throws Exception {
     try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
       String message = failureOfSource("port", Integer.toString(taken.getLocalPort()));

@@ -32,12 +32,12 @@ public final class ControlClient {
   private ControlClient() {}
 
   public static CompletableFuture<HttpResponse<byte[]>> post(
-      Route route, String path, byte[] body, Duration timeout) {
+      JvmAddress address, String path, byte[] body, Duration timeout) {
     HttpRequest request =
         HttpRequest.newBuilder(
-                URI.create("http://" + hostForUri(route.host()) + ":" + route.port() + path))
+                URI.create("http://" + hostForUri(address.host()) + ":" + address.port() + path))
             .timeout(timeout)
-            .header(Secret.HEADER, route.secret().headerValue())
+            .header(Secret.HEADER, address.secret().headerValue())
             .header("Content-Type", "application/octet-stream")
             .POST(HttpRequest.BodyPublishers.ofByteArray(body))
             .build();

@@ -6,11 +6,10 @@ import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
-import io.netty.channel.ChannelOption;
 import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.channel.socket.SocketChannel;
-import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.FullHttpResponse;
@@ -18,13 +17,16 @@ import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpObjectAggregator;
+import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.timeout.ReadTimeoutHandler;
+import io.netty.util.ReferenceCountUtil;
 import io.sparkplug.http.server.NettyResources;
 import java.net.BindException;
+import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import java.util.concurrent.ExecutorService;
@@ -37,7 +39,8 @@ import org.slf4j.LoggerFactory;
  * A JVM's internal endpoint for one source: replies forwarded from other JVMs, executor
  * registrations, reads of request ranges, stop signals. Every {@code POST} must carry the source's
  * {@link Secret}; without it the call gets 401 and a log line that names the caller, not the
- * secret. A few {@code GET} endpoints (the directory of servers, health) are open for reading.
+ * secret. Only the {@code GET} endpoints a source names open (the driver's directory of servers,
+ * {@code /-/servers}) are read without it.
  *
  * <p>Handlers may block (a read can wait for requests), so they run on a small pool of their own,
  * never on Netty's I/O threads; a connection reads its next call only after answering the last.
@@ -75,15 +78,13 @@ public final class ControlServer implements AutoCloseable {
     }
   }
 
-  private final String host;
   private final Secret secret;
   private final Map<String, Endpoint> authenticated;
   private final Map<String, Endpoint> open;
   private Channel listener;
 
   private ControlServer(
-      String host, Secret secret, Map<String, Endpoint> authenticated, Map<String, Endpoint> open) {
-    this.host = host;
+      Secret secret, Map<String, Endpoint> authenticated, Map<String, Endpoint> open) {
     this.secret = secret;
     this.authenticated = Map.copyOf(authenticated);
     this.open = Map.copyOf(open);
@@ -101,13 +102,9 @@ public final class ControlServer implements AutoCloseable {
       Map<String, Endpoint> authenticated,
       Map<String, Endpoint> open,
       String portOption) {
-    ControlServer server = new ControlServer(host, secret, authenticated, open);
+    ControlServer server = new ControlServer(secret, authenticated, open);
     ServerBootstrap bootstrap =
-        new ServerBootstrap()
-            .group(NettyResources.acceptors(), NettyResources.workers())
-            .channel(NioServerSocketChannel.class)
-            .option(ChannelOption.SO_REUSEADDR, true)
-            .childOption(ChannelOption.TCP_NODELAY, true)
+        NettyResources.serverBootstrap()
             .childHandler(
                 new ChannelInitializer<SocketChannel>() {
                   @Override
@@ -142,17 +139,13 @@ public final class ControlServer implements AutoCloseable {
     return server;
   }
 
-  public String host() {
-    return host;
-  }
-
   public int port() {
-    return ((java.net.InetSocketAddress) listener.localAddress()).getPort();
+    return ((InetSocketAddress) listener.localAddress()).getPort();
   }
 
-  /** The route other JVMs use to call this endpoint. */
-  public Route route(String advertisedHost) {
-    return new Route(advertisedHost, port(), secret);
+  /** The address other JVMs use to call this endpoint. */
+  public JvmAddress address(String advertisedHost) {
+    return new JvmAddress(advertisedHost, port(), secret);
   }
 
   @Override
@@ -166,12 +159,12 @@ public final class ControlServer implements AutoCloseable {
    * Checks the secret on the request head, before any body is buffered: a caller without it cannot
    * make this JVM hold a large body. Open reads pass; everything else needs the secret.
    */
-  private final class SecretGate extends io.netty.channel.ChannelInboundHandlerAdapter {
+  private final class SecretGate extends ChannelInboundHandlerAdapter {
     private boolean refusing;
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object message) {
-      if (message instanceof io.netty.handler.codec.http.HttpRequest request) {
+      if (message instanceof HttpRequest request) {
         String uri = request.uri();
         int query = uri.indexOf('?');
         String path = query < 0 ? uri : uri.substring(0, query);
@@ -185,7 +178,7 @@ public final class ControlServer implements AutoCloseable {
               "sparkplug-http: refused an unauthenticated internal call to {} from {}",
               path,
               ctx.channel().remoteAddress());
-          io.netty.util.ReferenceCountUtil.release(message);
+          ReferenceCountUtil.release(message);
           FullHttpResponse http =
               new DefaultFullHttpResponse(
                   HttpVersion.HTTP_1_1,
@@ -199,7 +192,7 @@ public final class ControlServer implements AutoCloseable {
           return;
         }
       } else if (refusing) {
-        io.netty.util.ReferenceCountUtil.release(message);
+        ReferenceCountUtil.release(message);
         return;
       }
       ctx.fireChannelRead(message);

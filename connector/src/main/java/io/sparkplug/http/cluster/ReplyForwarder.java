@@ -1,7 +1,7 @@
 package io.sparkplug.http.cluster;
 
-import io.sparkplug.http.routing.Reply;
-import io.sparkplug.http.routing.ReplyTarget.Outcome;
+import io.sparkplug.http.reply.Reply;
+import io.sparkplug.http.reply.ReplyTarget.Outcome;
 import java.io.IOException;
 import java.net.http.HttpResponse;
 import java.time.Duration;
@@ -28,12 +28,12 @@ public final class ReplyForwarder {
   private static final int ATTEMPTS = 3;
   private static final Duration CALL_TIMEOUT = Duration.ofSeconds(30);
   private static final int MAX_BATCH = 4096;
-  private static final ConcurrentHashMap<Route, Lane> LANES = new ConcurrentHashMap<>();
+  private static final ConcurrentHashMap<JvmAddress, Lane> LANES = new ConcurrentHashMap<>();
 
   private ReplyForwarder() {}
 
-  public static CompletableFuture<Outcome> forward(Route route, String id, Reply reply) {
-    return LANES.computeIfAbsent(route, Lane::new).add(new Wire.Addressed(id, reply));
+  public static CompletableFuture<Outcome> forward(JvmAddress address, String id, Reply reply) {
+    return LANES.computeIfAbsent(address, Lane::new).add(new Wire.Addressed(id, reply));
   }
 
   /** The destination's side: hands each reply of a call to its local service. */
@@ -44,20 +44,20 @@ public final class ReplyForwarder {
       Wire.Addressed addressed = replies.get(i);
       outcomes[i] =
           (byte)
-              io.sparkplug.http.routing.ReplyRouter.deliver(addressed.id(), addressed.reply())
+              io.sparkplug.http.reply.ReplyDispatcher.deliver(addressed.id(), addressed.reply())
                   .ordinal();
     }
     return ControlServer.Response.ok(outcomes);
   }
 
   private static final class Lane {
-    private final Route route;
+    private final JvmAddress address;
     private final ArrayList<Wire.Addressed> queued = new ArrayList<>();
     private final ArrayList<CompletableFuture<Outcome>> waiting = new ArrayList<>();
     private boolean sending;
 
-    Lane(Route route) {
-      this.route = route;
+    Lane(JvmAddress address) {
+      this.address = address;
     }
 
     CompletableFuture<Outcome> add(Wire.Addressed reply) {
@@ -92,7 +92,7 @@ public final class ReplyForwarder {
     }
 
     private void send(byte[] body, List<CompletableFuture<Outcome>> futures, int attempt) {
-      ControlClient.post(route, PATH, body, CALL_TIMEOUT)
+      ControlClient.post(address, PATH, body, CALL_TIMEOUT)
           .whenComplete(
               (response, error) -> {
                 if (error == null && response.statusCode() == 200) {
@@ -105,7 +105,7 @@ public final class ReplyForwarder {
                       "sparkplug-http: {} replies could not be forwarded to {} ({}): their clients"
                           + " were connected to a JVM that is gone",
                       futures.size(),
-                      route,
+                      address,
                       error != null ? error.toString() : "status " + response.statusCode());
                   futures.forEach(f -> f.complete(Outcome.UNROUTABLE));
                   sendQueued();

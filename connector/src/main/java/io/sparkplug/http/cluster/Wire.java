@@ -1,6 +1,6 @@
 package io.sparkplug.http.cluster;
 
-import io.sparkplug.http.routing.Reply;
+import io.sparkplug.http.reply.Reply;
 import io.sparkplug.http.server.RequestRecord;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;

@@ -1,5 +1,7 @@
 package io.sparkplug.http.config;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.Locale;
 import java.util.Map;
 import org.apache.spark.network.util.JavaUtils;
@@ -113,8 +115,8 @@ final class OptionReader {
     if (value == null) {
       return null;
     }
-    java.nio.file.Path file = java.nio.file.Path.of(value.trim());
-    if (!java.nio.file.Files.isRegularFile(file) || !java.nio.file.Files.isReadable(file)) {
+    Path file = Path.of(value.trim());
+    if (!Files.isRegularFile(file) || !Files.isReadable(file)) {
       throw invalid(key, value, "must name a readable file");
     }
     return file.toString();

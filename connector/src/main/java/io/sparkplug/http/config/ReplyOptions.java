@@ -9,9 +9,12 @@ public final class ReplyOptions implements Serializable {
 
   /**
    * Port of the service this sink answers. When set, the query fails at start unless a
-   * sparkplug-http service listens there. Default: any service of this application.
+   * sparkplug-http service listens there. Default {@value #PORT_DEFAULT}: any service of this
+   * application.
    */
   public static final String PORT_CONFIG = "port";
+
+  public static final int PORT_DEFAULT = 0;
 
   /** Path of the service this sink answers, checked like {@link #PORT_CONFIG}. */
   public static final String PATH_CONFIG = "path";
@@ -27,7 +30,7 @@ public final class ReplyOptions implements Serializable {
   private final String contentType;
 
   private ReplyOptions(OptionReader in) {
-    port = in.intInRange(PORT_CONFIG, 0, 1, 65_535);
+    port = in.intInRange(PORT_CONFIG, PORT_DEFAULT, 1, 65_535);
     String rawPath = in.string(PATH_CONFIG, null);
     if (rawPath != null && port == 0) {
       throw new IllegalArgumentException(

@@ -10,6 +10,10 @@ import java.util.Set;
 /**
  * Options of a {@code sparkplug-http} source: where it listens and the limits that protect it. Read
  * and validated once, when the source is loaded.
+ *
+ * <p>Over 300 lines because it is the one list of the source's options, each key beside its
+ * default, its documentation, its check and its accessor; split, the list users read would be split
+ * too.
  */
 public final class ServiceOptions implements Serializable {
   private static final long serialVersionUID = 1L;
@@ -28,7 +32,7 @@ public final class ServiceOptions implements Serializable {
 
   public static final String PATH_DEFAULT = "/";
 
-  /** Where the server runs. Default: {@value #MODE_DEFAULT}. */
+  /** Where the server runs, a {@link Mode}. Default: {@value #MODE_DEFAULT}. */
   public static final String MODE_CONFIG = "mode";
 
   public static final String MODE_DEFAULT = "driver";
@@ -39,62 +43,93 @@ public final class ServiceOptions implements Serializable {
 
   public static final String METHODS_DEFAULT = "GET,POST";
 
-  /** How long a request may wait for its reply before it gets 504. */
+  /**
+   * How long a request may wait for its reply before it gets 504. Default: {@value
+   * #REQUEST_TIMEOUT_DEFAULT}.
+   */
   public static final String REQUEST_TIMEOUT_CONFIG = "requestTimeout";
 
   public static final String REQUEST_TIMEOUT_DEFAULT = "30s";
 
-  /** Requests accepted and not yet answered; beyond it new requests get 503. */
+  /**
+   * Requests accepted and not yet answered; beyond it new requests get 503. Default: {@value
+   * #MAX_PENDING_DEFAULT}.
+   */
   public static final String MAX_PENDING_CONFIG = "maxPendingRequests";
 
   public static final int MAX_PENDING_DEFAULT = 10_000;
 
-  /** Largest request body accepted; larger ones get 413. */
+  /**
+   * Largest request body accepted; larger ones get 413. Default: {@value #MAX_BODY_BYTES_DEFAULT}.
+   */
   public static final String MAX_BODY_BYTES_CONFIG = "maxBodyBytes";
 
   public static final String MAX_BODY_BYTES_DEFAULT = "1m";
   static final long MAX_BODY_BYTES_LIMIT = 512L * 1024 * 1024;
 
-  /** Longest request line; longer ones get 414. */
+  /** Longest request line; longer ones get 414. Default: {@value #MAX_INITIAL_LINE_DEFAULT}. */
   public static final String MAX_INITIAL_LINE_CONFIG = "maxInitialLineLength";
 
   public static final int MAX_INITIAL_LINE_DEFAULT = 4096;
 
-  /** Largest header block; larger ones get 431. */
+  /** Largest header block; larger ones get 431. Default: {@value #MAX_HEADER_BYTES_DEFAULT}. */
   public static final String MAX_HEADER_BYTES_CONFIG = "maxHeaderBytes";
 
   public static final int MAX_HEADER_BYTES_DEFAULT = 8192;
 
-  /** Time allowed to receive one whole request once its first byte arrived; then 408. */
+  /**
+   * Time allowed to receive one whole request once its first byte arrived; then 408. Default:
+   * {@value #READ_TIMEOUT_DEFAULT}.
+   */
   public static final String READ_TIMEOUT_CONFIG = "readTimeout";
 
   public static final String READ_TIMEOUT_DEFAULT = "30s";
 
-  /** A keep-alive connection with nothing in flight is closed after this long. */
+  /**
+   * A keep-alive connection with nothing in flight is closed after this long. Default: {@value
+   * #IDLE_TIMEOUT_DEFAULT}.
+   */
   public static final String IDLE_TIMEOUT_CONFIG = "idleTimeout";
 
   public static final String IDLE_TIMEOUT_DEFAULT = "60s";
 
-  /** On stop, how long requests already handed to a batch may wait for their replies. */
+  /**
+   * On stop, how long requests already handed to a batch may wait for their replies. Default:
+   * {@value #DRAIN_TIMEOUT_DEFAULT}.
+   */
   public static final String DRAIN_TIMEOUT_CONFIG = "drainTimeout";
 
   public static final String DRAIN_TIMEOUT_DEFAULT = "5s";
 
   /**
    * Port of the driver's internal endpoint: the directory of servers ({@code GET /-/servers}) and,
-   * for executors, registrations and forwarded replies. Default 0: any free port (logged).
+   * for executors, registrations and forwarded replies. Default {@value #CONTROL_PORT_DEFAULT}: any
+   * free port (logged).
    */
   public static final String CONTROL_PORT_CONFIG = "controlPort";
 
-  /** Partitions per micro-batch. Default: Spark's default parallelism. */
+  public static final int CONTROL_PORT_DEFAULT = 0;
+
+  /**
+   * Partitions per micro-batch (and real-time readers in driver mode). Default {@value
+   * #NUM_PARTITIONS_DEFAULT}: Spark's default parallelism (one real-time reader).
+   */
   public static final String NUM_PARTITIONS_CONFIG = "numPartitions";
 
-  /** Open connections per server; further connections are closed at once. */
+  public static final int NUM_PARTITIONS_DEFAULT = 0;
+
+  /**
+   * Open connections per server; further connections are closed at once. Default: {@value
+   * #MAX_CONNECTIONS_DEFAULT}.
+   */
   public static final String MAX_CONNECTIONS_CONFIG = "maxConnections";
 
   public static final int MAX_CONNECTIONS_DEFAULT = 10_000;
 
-  /** Requests one connection may have awaiting replies; the server stops reading beyond it. */
+  /**
+   * Requests one connection may have awaiting replies; the server stops reading beyond it. Default:
+   * {@value #MAX_PIPELINED_DEFAULT}.
+   */
   public static final String MAX_PIPELINED_CONFIG = "maxPipelinedRequests";
 
   public static final int MAX_PIPELINED_DEFAULT = 32;
@@ -119,7 +154,7 @@ public final class ServiceOptions implements Serializable {
   private final int controlPort;
   private final String host;
   private final String path;
-  private final String mode;
+  private final Mode mode;
   private final Set<String> methods;
   private final long requestTimeoutMs;
   private final int maxPendingRequests;
@@ -139,11 +174,14 @@ public final class ServiceOptions implements Serializable {
   private final String tlsClientCaFile;
 
   private ServiceOptions(OptionReader in) {
-    mode = in.lowerCaseChoice(MODE_CONFIG, MODE_DEFAULT, MODE_DEFAULT, MODE_EXECUTOR);
+    mode =
+        Mode.ofOptionValue(
+            in.lowerCaseChoice(
+                MODE_CONFIG, MODE_DEFAULT, Mode.DRIVER.optionValue(), Mode.EXECUTOR.optionValue()));
     String rawPort = in.raw(PORT_CONFIG);
     int dash = rawPort == null ? -1 : rawPort.indexOf('-', 1);
     if (dash > 0) {
-      if (!MODE_EXECUTOR.equals(mode)) {
+      if (mode != Mode.EXECUTOR) {
         throw OptionReader.invalid(
             PORT_CONFIG, rawPort, "a port range is only for mode 'executor'; give one port");
       }
@@ -156,7 +194,7 @@ public final class ServiceOptions implements Serializable {
       port = in.requiredIntInRange(PORT_CONFIG, 1, 65_535);
       lastPort = port;
     }
-    controlPort = in.intInRange(CONTROL_PORT_CONFIG, 0, 0, 65_535);
+    controlPort = in.intInRange(CONTROL_PORT_CONFIG, CONTROL_PORT_DEFAULT, 0, 65_535);
     host = in.string(HOST_CONFIG, null);
     path = normalizePath(in.string(PATH_CONFIG, PATH_DEFAULT));
     methods = parseMethods(in.string(METHODS_CONFIG, METHODS_DEFAULT));
@@ -174,7 +212,7 @@ public final class ServiceOptions implements Serializable {
     readTimeoutMs = in.positiveMillis(READ_TIMEOUT_CONFIG, READ_TIMEOUT_DEFAULT);
     idleTimeoutMs = in.positiveMillis(IDLE_TIMEOUT_CONFIG, IDLE_TIMEOUT_DEFAULT);
     drainTimeoutMs = in.positiveMillis(DRAIN_TIMEOUT_CONFIG, DRAIN_TIMEOUT_DEFAULT);
-    numPartitions = in.intInRange(NUM_PARTITIONS_CONFIG, 0, 1, 10_000);
+    numPartitions = in.intInRange(NUM_PARTITIONS_CONFIG, NUM_PARTITIONS_DEFAULT, 1, 10_000);
     maxConnections = in.intInRange(MAX_CONNECTIONS_CONFIG, MAX_CONNECTIONS_DEFAULT, 1, 1_000_000);
     maxPipelinedRequests = in.intInRange(MAX_PIPELINED_CONFIG, MAX_PIPELINED_DEFAULT, 1, 10_000);
     String token = in.raw(AUTH_TOKEN_CONFIG);
@@ -249,10 +287,6 @@ public final class ServiceOptions implements Serializable {
     return controlPort;
   }
 
-  public boolean executorMode() {
-    return MODE_EXECUTOR.equals(mode);
-  }
-
   /** The bind address the user set, or null to let the mode choose. */
   public String host() {
     return host;
@@ -262,8 +296,12 @@ public final class ServiceOptions implements Serializable {
     return path;
   }
 
-  public String mode() {
+  public Mode mode() {
     return mode;
+  }
+
+  public boolean executorMode() {
+    return mode == Mode.EXECUTOR;
   }
 
   public Set<String> methods() {

@@ -1,6 +1,10 @@
 package io.sparkplug.http.server;
 
-import io.sparkplug.http.routing.Reply;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.sparkplug.http.reply.Reply;
 import java.nio.charset.StandardCharsets;
 import java.util.Locale;
 import java.util.Map;
@@ -10,6 +14,7 @@ import java.util.Map;
  * metrics} in the Prometheus text format. They never reach a query.
  */
 final class AdminEndpoints {
+  private static final ObjectMapper JSON = new ObjectMapper();
   static final String PREFIX = "/-/";
   static final String HEALTH = PREFIX + "health";
   static final String METRICS = PREFIX + "metrics";
@@ -34,33 +39,27 @@ final class AdminEndpoints {
 
   /** 200 while every service of the server accepts requests, 503 otherwise. */
   private static Reply health(HttpServer server) {
-    StringBuilder json = new StringBuilder();
+    ObjectNode root = JSON.createObjectNode();
+    ArrayNode list = root.putArray("services");
     boolean serving = true;
-    json.append("{\"services\":[");
     HttpService[] services = server.services();
-    for (int i = 0; i < services.length; i++) {
-      HttpService service = services[i];
+    for (HttpService service : services) {
       serving &= service.isHealthy();
-      json.append(i == 0 ? "" : ",")
-          .append("{\"path\":\"")
-          .append(service.path().replace("\\", "\\\\").replace("\"", "\\\""))
-          .append("\",\"accepting\":")
-          .append(service.isAccepting())
-          .append(",\"healthy\":")
-          .append(service.isHealthy())
-          .append(",\"pending\":")
-          .append(service.pendingCount())
-          .append('}');
+      list.addObject()
+          .put("path", service.path())
+          .put("accepting", service.isAccepting())
+          .put("healthy", service.isHealthy())
+          .put("pending", service.pendingCount());
     }
     serving &= services.length > 0;
-    json.append("],\"status\":\"").append(serving ? "serving" : "not serving").append("\"}");
-    return new Reply(
-        serving ? 200 : 503,
-        null,
-        null,
-        json.toString().getBytes(StandardCharsets.UTF_8),
-        "application/json",
-        false);
+    root.put("status", serving ? "serving" : "not serving");
+    byte[] json;
+    try {
+      json = JSON.writeValueAsBytes(root);
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException(e);
+    }
+    return new Reply(serving ? 200 : 503, null, null, json, "application/json", false);
   }
 
   private static Reply metrics(HttpServer server) {

@@ -2,42 +2,38 @@ package io.sparkplug.http.server;
 
 import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.CompositeByteBuf;
-import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
-import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
-import io.netty.handler.codec.http.HttpHeaderValues;
-import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
-import io.netty.handler.codec.http.TooLongHttpHeaderException;
-import io.netty.handler.codec.http.TooLongHttpLineException;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.util.ReferenceCountUtil;
-import io.sparkplug.http.routing.Reply;
+import io.sparkplug.http.reply.Reply;
+import io.sparkplug.http.server.RequestChecks.Rejection;
 import java.time.Instant;
 import java.util.ArrayDeque;
-import java.util.LinkedHashMap;
-import java.util.Locale;
-import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.LongAdder;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One client connection: checks each decoded request, gathers its body, admits it to its service,
- * and writes the responses strictly in request order (pipelining), whatever order the replies come
- * back in. All state is touched on the connection's event loop only; replies from Spark threads
- * reach it through {@link #replyReady()}.
+ * One client connection, the ordered pipeline: runs {@link RequestChecks} on each decoded request,
+ * gathers its body, admits it to its service, and writes the responses ({@link Responses}) strictly
+ * in request order (pipelining), whatever order the replies come back in. All state is touched on
+ * the connection's event loop only; replies from Spark threads reach it through {@link
+ * #replyReady()}.
+ *
+ * <p>Over 300 lines because its fields are one connection's state machine: the request being read,
+ * the replies owed and the requests parked all turn on {@code closing}, and splitting them across
+ * objects would only spread one event loop's state over several.
  */
 final class ConnectionHandler extends ChannelInboundHandlerAdapter {
   private static final Logger LOG = LoggerFactory.getLogger(ConnectionHandler.class);
@@ -102,71 +98,25 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
   }
 
   private void onHead(HttpRequest request) {
-    if (request.decoderResult().isFailure()) {
-      rejectMalformed(request.decoderResult().cause());
+    Rejection rejection = RequestChecks.head(request);
+    if (rejection != null) {
+      reject(rejection);
       return;
     }
-    if (request.protocolVersion().equals(HttpVersion.HTTP_1_1)
-        && !request.headers().contains(HttpHeaderNames.HOST)) {
-      reject(400, "Bad Request: missing Host header", server.rejections().badRequest);
-      return;
-    }
-    String uri = request.uri();
-    int query = uri.indexOf('?');
-    String path = query < 0 ? uri : uri.substring(0, query);
-    if (!path.startsWith("/")) {
-      reject(400, "Bad Request: the request target must be a path", server.rejections().badRequest);
-      return;
-    }
-    HttpHeaders headers = request.headers();
-    if (headers.contains(HttpHeaderNames.TRANSFER_ENCODING)
-        && (headers.contains(HttpHeaderNames.CONTENT_LENGTH)
-            || !headers
-                .get(HttpHeaderNames.TRANSFER_ENCODING)
-                .trim()
-                .equalsIgnoreCase("chunked"))) {
-      // Two framings for one body is how requests get smuggled past proxies: refuse it.
-      reject(
-          400,
-          "Bad Request: Transfer-Encoding must be chunked alone, without Content-Length",
-          server.rejections().badRequest);
-      return;
-    }
+    String path = RequestChecks.path(request.uri());
     if (AdminEndpoints.owns(path)) {
       answerAdmin(request, path);
       return;
     }
-    HttpService service = server.route(path);
-    if (service == null) {
-      reject(404, "Not Found", server.rejections().notFound);
+    HttpService service = server.serviceFor(path);
+    rejection = RequestChecks.forService(request, service == null ? null : service.options());
+    if (rejection != null) {
+      reject(rejection);
       return;
     }
-    String token = service.options().authToken();
-    if (token != null
-        && !BearerTokens.matches(request.headers().get(HttpHeaderNames.AUTHORIZATION), token)) {
-      rejectUnauthorized();
-      return;
-    }
-    if (!service.options().methods().contains(request.method().name())) {
-      rejectWith(
-          Reply.error(405, "Method Not Allowed", true)
-              .withHeader("Allow", service.options().allowHeader()),
-          server.rejections().methodNotAllowed);
-      return;
-    }
-    if (HttpUtil.getContentLength(request, -1L) > service.options().maxBodyBytes()) {
-      reject(413, "Content Too Large", server.rejections().bodyTooLarge);
-      return;
-    }
-    if (request.headers().contains(HttpHeaderNames.EXPECT)) {
-      if (!HttpUtil.is100ContinueExpected(request)) {
-        reject(417, "Expectation Failed", server.rejections().badRequest);
-        return;
-      }
-      if (owed.isEmpty()) {
-        ctx.writeAndFlush(
-            new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.CONTINUE));
-      }
+    if (owed.isEmpty() && HttpUtil.is100ContinueExpected(request)) {
+      ctx.writeAndFlush(
+          new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.CONTINUE));
     }
     head = request;
     target = service;
@@ -176,12 +126,12 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
 
   private void onContent(HttpContent content) {
     if (content.decoderResult().isFailure()) {
-      rejectMalformed(content.decoderResult().cause());
+      reject(RequestChecks.malformed(content.decoderResult().cause()));
       return;
     }
     if ((long) body.readableBytes() + content.content().readableBytes()
         > target.options().maxBodyBytes()) {
-      reject(413, "Content Too Large", server.rejections().bodyTooLarge);
+      reject(RequestChecks.BODY_TOO_LARGE);
       return;
     }
     if (content.content().isReadable()) {
@@ -213,19 +163,20 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
     if (!keepAlive) {
       closing = true;
     }
-    service.admit(exchange, toRecord(service.idFor(sequence), request, bytes));
+    service.admit(
+        exchange, RequestRecord.of(service.idFor(sequence), request, bytes, receivedAtMicros));
   }
 
   /** Health and metrics: answered here, in order with the connection's other replies. */
   private void answerAdmin(HttpRequest request, String path) {
     if (path.equals(AdminEndpoints.METRICS)
         && !server.metricsAuthorized(request.headers().get(HttpHeaderNames.AUTHORIZATION))) {
-      rejectUnauthorized();
+      reject(RequestChecks.UNAUTHORIZED);
       return;
     }
     Reply reply = AdminEndpoints.answer(server, request.method().name(), path);
     if (reply == null) {
-      reject(404, "Not Found", server.rejections().notFound);
+      reject(RequestChecks.NOT_FOUND);
       return;
     }
     guard.requestComplete();
@@ -246,54 +197,10 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
     exchange.respond(reply);
   }
 
-  private RequestRecord toRecord(String id, HttpRequest request, byte[] bytes) {
-    String uri = request.uri();
-    int query = uri.indexOf('?');
-    HttpHeaders headers = request.headers();
-    Map<String, String> joined = new LinkedHashMap<>(headers.size() * 2);
-    for (Map.Entry<String, String> header : headers) {
-      joined.merge(
-          header.getKey().toLowerCase(Locale.ROOT), header.getValue(), ConnectionHandler::join);
-    }
-    return new RequestRecord(
-        id,
-        request.method().name(),
-        query < 0 ? uri : uri.substring(0, query),
-        query < 0 ? "" : uri.substring(query + 1),
-        joined.keySet().toArray(new String[0]),
-        joined.values().toArray(new String[0]),
-        bytes,
-        receivedAtMicros);
-  }
-
-  private static String join(String first, String second) {
-    return first + ", " + second;
-  }
-
-  private void rejectMalformed(Throwable cause) {
-    if (cause instanceof TooLongHttpLineException) {
-      reject(414, "URI Too Long", server.rejections().uriTooLong);
-    } else if (cause instanceof TooLongHttpHeaderException) {
-      reject(431, "Request Header Fields Too Large", server.rejections().headersTooLarge);
-    } else {
-      reject(400, "Bad Request", server.rejections().badRequest);
-    }
-  }
-
-  private void rejectUnauthorized() {
-    rejectWith(
-        Reply.error(401, "Unauthorized", true)
-            .withHeader("WWW-Authenticate", "Bearer realm=\"sparkplug-http\""),
-        server.rejections().unauthorized);
-  }
-
-  private void reject(int status, String message, LongAdder counter) {
-    rejectWith(Reply.error(status, message, true), counter);
-  }
-
   /** Queues an error reply after the responses already owed, then closes the connection. */
-  private void rejectWith(Reply reply, LongAdder counter) {
-    counter.increment();
+  private void reject(Rejection rejection) {
+    server.rejections().count(rejection.reason());
+    Reply reply = rejection.reply();
     if (LOG.isDebugEnabled()) {
       LOG.debug("refused a request from {} with {}", ctx.channel().remoteAddress(), reply.status());
     }
@@ -336,10 +243,10 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
       if (close) {
         closing = true;
         abandonOwed();
-        ctx.writeAndFlush(toResponse(reply, next, true)).addListener(ChannelFutureListener.CLOSE);
+        ctx.writeAndFlush(Responses.of(reply, next, true)).addListener(ChannelFutureListener.CLOSE);
         return;
       }
-      ctx.write(toResponse(reply, next, false));
+      ctx.write(Responses.of(reply, next, false));
     }
     if (wrote) {
       ctx.flush();
@@ -348,52 +255,6 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
     if (closing && owed.isEmpty() && head == null && ctx.channel().isActive()) {
       ctx.close();
     }
-  }
-
-  private static FullHttpResponse toResponse(Reply reply, Exchange exchange, boolean close) {
-    FullHttpResponse response;
-    try {
-      response = buildResponse(reply, exchange.version);
-    } catch (IllegalArgumentException e) {
-      LOG.warn(
-          "sparkplug-http: reply for request {} is not valid HTTP ({})",
-          exchange.sequence,
-          e.getMessage());
-      response = buildResponse(Reply.error(500, "Internal Server Error", close), exchange.version);
-    }
-    HttpHeaders headers = response.headers();
-    headers.setInt(HttpHeaderNames.CONTENT_LENGTH, response.content().readableBytes());
-    if (exchange.head) {
-      response.content().clear();
-    }
-    if (close) {
-      headers.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
-    } else if (exchange.version.equals(HttpVersion.HTTP_1_0)) {
-      headers.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
-    }
-    return response;
-  }
-
-  private static FullHttpResponse buildResponse(Reply reply, HttpVersion version) {
-    int status = reply.status();
-    if (status < 200 || status > 599) {
-      throw new IllegalArgumentException("status " + status + " is not a final HTTP status");
-    }
-    FullHttpResponse response =
-        new DefaultFullHttpResponse(
-            version, HttpResponseStatus.valueOf(status), Unpooled.wrappedBuffer(reply.body()));
-    HttpHeaders headers = response.headers();
-    String[] names = reply.headerNames();
-    String[] values = reply.headerValues();
-    for (int i = 0; i < names.length; i++) {
-      if (names[i] != null && values[i] != null) {
-        headers.add(names[i], values[i]);
-      }
-    }
-    if (!headers.contains(HttpHeaderNames.CONTENT_TYPE) && reply.defaultContentType() != null) {
-      headers.set(HttpHeaderNames.CONTENT_TYPE, reply.defaultContentType());
-    }
-    return response;
   }
 
   /** Replays held-back messages while the pipelining limit allows, then reads again. */
@@ -444,7 +305,7 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
     } else if (event == SlowRequestGuard.READ_TIMED_OUT) {
       // Requests held back by maxPipelinedRequests were read in full: the wait is ours.
       if (!closing && parked.isEmpty()) {
-        reject(408, "Request Timeout", server.rejections().readTimeout);
+        reject(RequestChecks.READ_TIMEOUT);
       }
     } else {
       ctx.fireUserEventTriggered(event);

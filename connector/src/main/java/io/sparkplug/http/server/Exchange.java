@@ -2,7 +2,7 @@ package io.sparkplug.http.server;
 
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.util.Timeout;
-import io.sparkplug.http.routing.Reply;
+import io.sparkplug.http.reply.Reply;
 import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
 
 /**

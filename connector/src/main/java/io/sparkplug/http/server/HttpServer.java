@@ -9,7 +9,6 @@ import io.netty.channel.CombinedChannelDuplexHandler;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.channel.socket.SocketChannel;
-import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.netty.handler.codec.http.HttpResponseEncoder;
 import io.netty.handler.ssl.SslContext;
@@ -24,7 +23,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** One listening socket and the services (paths) it routes requests to. */
+/** One listening socket and the services (paths) it services requests to. */
 final class HttpServer {
   private static final Logger LOG = LoggerFactory.getLogger(HttpServer.class);
   private static final int MAX_CHUNK_SIZE = 64 * 1024;
@@ -35,7 +34,7 @@ final class HttpServer {
   private final ServerRejections rejections = new ServerRejections();
   private final AtomicInteger openConnections = new AtomicInteger();
   private final SslContext tls;
-  private volatile HttpService[] routes = new HttpService[0];
+  private volatile HttpService[] services = new HttpService[0];
   private Channel listener;
 
   private HttpServer(ServerSettings settings) {
@@ -46,12 +45,8 @@ final class HttpServer {
   static HttpServer bind(ServerSettings settings) {
     HttpServer server = new HttpServer(settings);
     ServerBootstrap bootstrap =
-        new ServerBootstrap()
-            .group(NettyResources.acceptors(), NettyResources.workers())
-            .channel(NioServerSocketChannel.class)
+        NettyResources.serverBootstrap()
             .option(ChannelOption.SO_BACKLOG, 1024)
-            .option(ChannelOption.SO_REUSEADDR, true)
-            .childOption(ChannelOption.TCP_NODELAY, true)
             .childHandler(
                 new ChannelInitializer<SocketChannel>() {
                   @Override
@@ -86,7 +81,7 @@ final class HttpServer {
   }
 
   /** The pipeline of one client connection, in the order bytes flow through it. */
-  private void initConnection(SocketChannel channel) {
+  void initConnection(Channel channel) {
     if (openConnections.incrementAndGet() > settings.maxConnections()) {
       openConnections.decrementAndGet();
       rejections.tooManyConnections.increment();
@@ -130,8 +125,8 @@ final class HttpServer {
   }
 
   /** The service whose path is the longest whole-segment prefix of {@code path}, or null. */
-  HttpService route(String path) {
-    for (HttpService service : routes) {
+  HttpService serviceFor(String path) {
+    for (HttpService service : services) {
       String prefix = service.path();
       if (prefix.equals("/")
           || path.equals(prefix)
@@ -143,34 +138,34 @@ final class HttpServer {
   }
 
   synchronized boolean addService(HttpService service) {
-    for (HttpService existing : routes) {
+    for (HttpService existing : services) {
       if (existing.path().equals(service.path())) {
         return false;
       }
     }
-    List<HttpService> updated = new ArrayList<>(List.of(routes));
+    List<HttpService> updated = new ArrayList<>(List.of(services));
     updated.add(service);
     updated.sort(Comparator.comparingInt((HttpService s) -> s.path().length()).reversed());
-    routes = updated.toArray(new HttpService[0]);
+    services = updated.toArray(new HttpService[0]);
     return true;
   }
 
   /** Removes a service; true when none is left. */
   synchronized boolean removeService(HttpService service) {
-    List<HttpService> updated = new ArrayList<>(List.of(routes));
+    List<HttpService> updated = new ArrayList<>(List.of(services));
     updated.remove(service);
-    routes = updated.toArray(new HttpService[0]);
+    services = updated.toArray(new HttpService[0]);
     return updated.isEmpty();
   }
 
   HttpService[] services() {
-    return routes;
+    return services;
   }
 
   /** True unless some service of this server requires a token and the request carries none. */
   boolean metricsAuthorized(String authorization) {
     boolean required = false;
-    for (HttpService service : routes) {
+    for (HttpService service : services) {
       String token = service.options().authToken();
       if (token != null) {
         required = true;
@@ -183,7 +178,7 @@ final class HttpServer {
   }
 
   synchronized boolean hasServiceAt(String path) {
-    for (HttpService service : routes) {
+    for (HttpService service : services) {
       if (service.path().equals(path)) {
         return true;
       }

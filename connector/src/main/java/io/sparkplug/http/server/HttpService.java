@@ -1,10 +1,10 @@
 package io.sparkplug.http.server;
 
 import io.sparkplug.http.config.ServiceOptions;
-import io.sparkplug.http.routing.Reply;
-import io.sparkplug.http.routing.ReplyRouter;
-import io.sparkplug.http.routing.ReplyTarget;
-import io.sparkplug.http.routing.RequestId;
+import io.sparkplug.http.reply.Reply;
+import io.sparkplug.http.reply.ReplyDispatcher;
+import io.sparkplug.http.reply.ReplyTarget;
+import io.sparkplug.http.reply.RequestId;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
@@ -65,7 +65,7 @@ public final class HttpService implements ReplyTarget {
       ServiceOptions options, String host, int port, Consumer<RequestRecord> requests) {
     HttpService service = new HttpService(options, requests);
     service.server = ServerRegistry.register(ServerSettings.of(options, host, port), service);
-    ReplyRouter.register(service.instance, service);
+    ReplyDispatcher.register(service.instance, service);
     service.scheduleSummary();
     return service;
   }
@@ -85,6 +85,11 @@ public final class HttpService implements ReplyTarget {
 
   public int port() {
     return server.port();
+  }
+
+  /** The server this service is one path of. */
+  HttpServer server() {
+    return server;
   }
 
   public ServiceCounters counters() {
@@ -280,11 +285,11 @@ public final class HttpService implements ReplyTarget {
     }
   }
 
-  /** Leaves the server (closing it when this was its last service) and the reply router. */
+  /** Leaves the server (closing it when this was its last service) and the reply dispatcher. */
   public void close() {
     accepting = false;
     answerAllPending(false);
-    ReplyRouter.unregister(instance);
+    ReplyDispatcher.unregister(instance);
     ServerRegistry.unregister(server, this);
   }
 

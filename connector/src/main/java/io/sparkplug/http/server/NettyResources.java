@@ -1,8 +1,11 @@
 package io.sparkplug.http.server;
 
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.util.HashedWheelTimer;
 import io.netty.util.Timer;
 import io.netty.util.concurrent.DefaultThreadFactory;
@@ -37,6 +40,15 @@ public final class NettyResources {
               threads, new DefaultThreadFactory("sparkplug-io", true), NioIoHandler.newFactory());
     }
     return workers;
+  }
+
+  /** A listening socket's bootstrap on the shared threads: addresses reused, no Nagle delay. */
+  public static ServerBootstrap serverBootstrap() {
+    return new ServerBootstrap()
+        .group(acceptors(), workers())
+        .channel(NioServerSocketChannel.class)
+        .option(ChannelOption.SO_REUSEADDR, true)
+        .childOption(ChannelOption.TCP_NODELAY, true);
   }
 
   /** A coarse timer (10 ms ticks) that holds hundreds of thousands of deadlines cheaply. */

@@ -1,6 +1,11 @@
 package io.sparkplug.http.server;
 
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpRequest;
 import java.io.Serializable;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
 
 /**
  * One accepted request as the query sees it: the fields of a request row, already normalised
@@ -67,5 +72,30 @@ public final class RequestRecord implements Serializable {
 
   public long receivedAtMicros() {
     return receivedAtMicros;
+  }
+
+  /** The record of a decoded request whose whole body has arrived. */
+  static RequestRecord of(String id, HttpRequest request, byte[] bytes, long receivedAtMicros) {
+    String uri = request.uri();
+    int query = uri.indexOf('?');
+    HttpHeaders headers = request.headers();
+    Map<String, String> joined = new LinkedHashMap<>(headers.size() * 2);
+    for (Map.Entry<String, String> header : headers) {
+      joined.merge(
+          header.getKey().toLowerCase(Locale.ROOT), header.getValue(), RequestRecord::join);
+    }
+    return new RequestRecord(
+        id,
+        request.method().name(),
+        query < 0 ? uri : uri.substring(0, query),
+        query < 0 ? "" : uri.substring(query + 1),
+        joined.keySet().toArray(new String[0]),
+        joined.values().toArray(new String[0]),
+        bytes,
+        receivedAtMicros);
+  }
+
+  private static String join(String first, String second) {
+    return first + ", " + second;
   }
 }

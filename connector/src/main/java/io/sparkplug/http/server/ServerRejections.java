@@ -16,6 +16,20 @@ final class ServerRejections {
   final LongAdder unauthorized = new LongAdder();
   final LongAdder tooManyConnections = new LongAdder();
 
+  /** Counts one refused request. */
+  void count(RequestChecks.Reason reason) {
+    switch (reason) {
+      case BAD_REQUEST -> badRequest.increment();
+      case URI_TOO_LONG -> uriTooLong.increment();
+      case HEADERS_TOO_LARGE -> headersTooLarge.increment();
+      case BODY_TOO_LARGE -> bodyTooLarge.increment();
+      case NOT_FOUND -> notFound.increment();
+      case METHOD_NOT_ALLOWED -> methodNotAllowed.increment();
+      case READ_TIMEOUT -> readTimeout.increment();
+      case UNAUTHORIZED -> unauthorized.increment();
+    }
+  }
+
   /** By reason, with names usable as metric labels. */
   Map<String, Long> snapshot() {
     Map<String, Long> values = new LinkedHashMap<>();

@@ -1,31 +1,33 @@
 package io.sparkplug.http.sink;
 
-import io.sparkplug.http.cluster.Route;
+import io.sparkplug.http.cluster.JvmAddress;
 import io.sparkplug.http.config.ReplyOptions;
+import io.sparkplug.http.rows.ReplySchema;
 import java.util.HashMap;
 import org.apache.spark.sql.catalyst.InternalRow;
 import org.apache.spark.sql.connector.write.DataWriter;
 import org.apache.spark.sql.connector.write.streaming.StreamingDataWriterFactory;
 
 /**
- * Ships the checked reply contract to the tasks that write replies, with the routes the driver knew
- * when the batch was planned (where each service instance's clients are connected).
+ * Ships the checked reply contract to the tasks that write replies, with the addresses the driver
+ * knew when the batch was planned (where each service instance's clients are connected).
  */
 final class HttpDataWriterFactory implements StreamingDataWriterFactory {
   private static final long serialVersionUID = 1L;
 
   private final ReplySchema schema;
   private final ReplyOptions options;
-  private final HashMap<String, Route> routes;
+  private final HashMap<String, JvmAddress> addresses;
 
-  HttpDataWriterFactory(ReplySchema schema, ReplyOptions options, HashMap<String, Route> routes) {
+  HttpDataWriterFactory(
+      ReplySchema schema, ReplyOptions options, HashMap<String, JvmAddress> addresses) {
     this.schema = schema;
     this.options = options;
-    this.routes = routes;
+    this.addresses = addresses;
   }
 
   @Override
   public DataWriter<InternalRow> createWriter(int partitionId, long taskId, long epochId) {
-    return new HttpDataWriter(schema, options.contentType(), routes);
+    return new HttpDataWriter(schema, options.contentType(), addresses);
   }
 }

@@ -1,7 +1,8 @@
 package io.sparkplug.http.sink;
 
-import io.sparkplug.http.cluster.Routes;
+import io.sparkplug.http.cluster.JvmAddresses;
 import io.sparkplug.http.config.ReplyOptions;
+import io.sparkplug.http.rows.ReplySchema;
 import org.apache.spark.sql.connector.write.PhysicalWriteInfo;
 import org.apache.spark.sql.connector.write.WriterCommitMessage;
 import org.apache.spark.sql.connector.write.streaming.StreamingDataWriterFactory;
@@ -26,7 +27,7 @@ final class HttpStreamingWrite implements StreamingWrite {
 
   @Override
   public StreamingDataWriterFactory createStreamingWriterFactory(PhysicalWriteInfo info) {
-    return new HttpDataWriterFactory(schema, options, Routes.snapshot());
+    return new HttpDataWriterFactory(schema, options, JvmAddresses.snapshot());
   }
 
   @Override

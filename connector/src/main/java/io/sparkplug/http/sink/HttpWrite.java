@@ -4,6 +4,7 @@ import io.sparkplug.http.config.ReplyOptions;
 import io.sparkplug.http.metrics.RepliesDelivered;
 import io.sparkplug.http.metrics.RepliesDropped;
 import io.sparkplug.http.metrics.RepliesUnroutable;
+import io.sparkplug.http.rows.ReplySchema;
 import org.apache.spark.sql.connector.metric.CustomMetric;
 import org.apache.spark.sql.connector.write.Write;
 import org.apache.spark.sql.connector.write.streaming.StreamingWrite;

@@ -1,6 +1,7 @@
 package io.sparkplug.http.sink;
 
 import io.sparkplug.http.config.ReplyOptions;
+import io.sparkplug.http.rows.ReplySchema;
 import io.sparkplug.http.server.LocalServices;
 import org.apache.spark.sql.connector.write.LogicalWriteInfo;
 import org.apache.spark.sql.connector.write.Write;

@@ -44,7 +44,7 @@ public final class BoundaryStop {
   private volatile boolean parked;
 
   /** {@code finish} makes the source stop accepting and lets its readers end early. */
-  BoundaryStop(Runnable finish) {
+  public BoundaryStop(Runnable finish) {
     this.finish = finish;
   }
 
@@ -54,7 +54,7 @@ public final class BoundaryStop {
    *
    * @param idle whether the source has nothing left to hand on (parking waits for that)
    */
-  void checkpoint(boolean idle) {
+  public void checkpoint(boolean idle) {
     if (queryId == null) {
       Option<SparkSession> session = SparkSession.getActiveSession();
       String id =
@@ -94,7 +94,7 @@ public final class BoundaryStop {
   }
 
   /** The source is stopping for good: it no longer takes part in boundary stops. */
-  void forget() {
+  public void forget() {
     String id = queryId;
     if (id != null) {
       BY_QUERY.computeIfPresent(

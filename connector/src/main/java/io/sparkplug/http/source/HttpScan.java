@@ -1,8 +1,12 @@
 package io.sparkplug.http.source;
 
+import io.sparkplug.http.config.Mode;
 import io.sparkplug.http.config.ServiceOptions;
 import io.sparkplug.http.metrics.RequestBodyBytes;
 import io.sparkplug.http.metrics.RequestsRead;
+import io.sparkplug.http.rows.RequestSchema;
+import io.sparkplug.http.source.drivermode.DriverMicroBatchStream;
+import io.sparkplug.http.source.executormode.ExecutorMicroBatchStream;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.connector.metric.CustomMetric;
 import org.apache.spark.sql.connector.read.Scan;
@@ -47,8 +51,8 @@ public final class HttpScan implements ScanBuilder, Scan {
   public MicroBatchStream toMicroBatchStream(String checkpointLocation) {
     SparkSession spark = SparkSession.active();
     SlowSettings slow = SlowSettings.of(spark, checkpointLocation);
-    if (options.executorMode()) {
-      return new ExecutorModeStream(options, spark.sparkContext(), slow);
+    if (options.mode() == Mode.EXECUTOR) {
+      return new ExecutorMicroBatchStream(options, spark.sparkContext(), slow);
     }
     String host = options.host();
     if (host == null) {
@@ -59,6 +63,6 @@ public final class HttpScan implements ScanBuilder, Scan {
         options.numPartitions() > 0
             ? options.numPartitions()
             : Math.max(1, spark.sparkContext().defaultParallelism());
-    return new HttpMicroBatchStream(options, host, partitions, spark.sparkContext(), slow);
+    return new DriverMicroBatchStream(options, host, partitions, spark.sparkContext(), slow);
   }
 }

@@ -1,5 +1,6 @@
 package io.sparkplug.http.source;
 
+import io.sparkplug.http.rows.RequestRows;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.util.concurrent.TimeUnit;
@@ -14,19 +15,20 @@ import org.apache.spark.sql.connector.read.streaming.SupportsRealTimeRead;
  * <p>Spark 4.1 calls {@link #nextWithTimeout(Long)}, Spark 4.2 {@link #nextWithTimeout(Long,
  * Long)}; both are implemented, without {@code @Override}, so one jar runs on both lines.
  */
-abstract class RealTimeReader implements SupportsRealTimeRead<InternalRow> {
+public abstract class RealTimeReader implements SupportsRealTimeRead<InternalRow> {
   private static final RecordStatus NO_RECORD = RecordStatus.newStatusWithoutArrivalTime(false);
 
   private final ReadCounts counts = new ReadCounts();
   protected long offset;
   private InternalRow current;
 
-  RealTimeReader(long startOffset) {
+  protected RealTimeReader(long startOffset) {
     this.offset = startOffset;
   }
 
   /** The next request, waiting up to {@code timeoutNanos}; null when none came. */
-  abstract RequestLog.Taken take(long timeoutNanos) throws IOException, InterruptedException;
+  protected abstract RequestLog.Taken take(long timeoutNanos)
+      throws IOException, InterruptedException;
 
   /** Spark 4.2: {@code startTimeMs} is when Spark asked; the wait is {@code timeoutMs}. */
   public RecordStatus nextWithTimeout(Long startTimeMs, Long timeoutMs) throws IOException {
@@ -47,7 +49,7 @@ abstract class RealTimeReader implements SupportsRealTimeRead<InternalRow> {
     }
     offset = taken.offset();
     counts.count(taken.record());
-    current = HttpPartitionReader.toRow(taken.record());
+    current = RequestRows.toRow(taken.record());
     return RecordStatus.newStatusWithArrivalTimeMs(taken.record().receivedAtMicros() / 1000);
   }
 

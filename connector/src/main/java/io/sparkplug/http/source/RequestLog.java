@@ -16,9 +16,9 @@ import java.util.function.Consumer;
  * a stopping source knows which requests will never reach the query. Netty threads append; query
  * and reader threads read and trim.
  */
-final class RequestLog implements Consumer<RequestRecord> {
+public final class RequestLog implements Consumer<RequestRecord> {
   /** A record handed to a real-time reader, with the offset just after it. */
-  record Taken(RequestRecord record, long offset) {}
+  public record Taken(RequestRecord record, long offset) {}
 
   private final ReentrantLock lock = new ReentrantLock();
   private final Condition arrived = lock.newCondition();
@@ -58,7 +58,7 @@ final class RequestLog implements Consumer<RequestRecord> {
    * Lifts the base above the last offset a previous run logged, so that this run's offsets never
    * equal one of its own. Only honoured before the first offset is handed out.
    */
-  void startAbove(long latestSeen) {
+  public void startAbove(long latestSeen) {
     lock.lock();
     try {
       if (!baseFixed && latestSeen > base) {
@@ -70,7 +70,7 @@ final class RequestLog implements Consumer<RequestRecord> {
   }
 
   /** The offset before every record of this run. */
-  long start() {
+  public long start() {
     lock.lock();
     try {
       baseFixed = true;
@@ -81,7 +81,7 @@ final class RequestLog implements Consumer<RequestRecord> {
   }
 
   /** The offset after the newest record. */
-  long latest() {
+  public long latest() {
     lock.lock();
     try {
       baseFixed = true;
@@ -95,7 +95,7 @@ final class RequestLog implements Consumer<RequestRecord> {
    * Records in {@code (start, end]}, for a micro-batch being planned; ranges from a previous run or
    * already committed are empty.
    */
-  List<RequestRecord> plan(long start, long end) {
+  public List<RequestRecord> plan(long start, long end) {
     lock.lock();
     try {
       cursor = Math.max(cursor, Math.min(end - base, appended));
@@ -109,7 +109,7 @@ final class RequestLog implements Consumer<RequestRecord> {
    * The next record no reader has taken yet, waiting up to {@code timeoutNanos} for one to arrive;
    * null when none came.
    */
-  Taken take(long timeoutNanos) throws InterruptedException {
+  public Taken take(long timeoutNanos) throws InterruptedException {
     lock.lock();
     try {
       long left = timeoutNanos;
@@ -137,7 +137,7 @@ final class RequestLog implements Consumer<RequestRecord> {
    * that finds nothing left returns at once instead of waiting out its timeout, so a real-time
    * batch can end early and the query can stop between two batches.
    */
-  void finish() {
+  public void finish() {
     lock.lock();
     try {
       finished = true;
@@ -148,7 +148,7 @@ final class RequestLog implements Consumer<RequestRecord> {
   }
 
   /** Waits up to {@code timeoutNanos} for {@link #finish}; true once it was called. */
-  boolean awaitFinished(long timeoutNanos) throws InterruptedException {
+  public boolean awaitFinished(long timeoutNanos) throws InterruptedException {
     lock.lock();
     try {
       long left = timeoutNanos;
@@ -172,7 +172,7 @@ final class RequestLog implements Consumer<RequestRecord> {
   }
 
   /** Drops records up to {@code end}: Spark will not ask for them again. */
-  void commit(long end) {
+  public void commit(long end) {
     lock.lock();
     try {
       long upTo = Math.min(Math.min(end - base, appended), cursor);
@@ -190,7 +190,7 @@ final class RequestLog implements Consumer<RequestRecord> {
   }
 
   /** Records not yet handed to Spark: on stop they will never reach the query. */
-  List<RequestRecord> unplanned() {
+  public List<RequestRecord> unplanned() {
     lock.lock();
     try {
       return range(cursor, appended);
@@ -203,7 +203,7 @@ final class RequestLog implements Consumer<RequestRecord> {
    * When the oldest request Spark has not read yet arrived (microseconds since the epoch), or -1
    * when every request has been read.
    */
-  long oldestUnreadMicros() {
+  public long oldestUnreadMicros() {
     lock.lock();
     try {
       return cursor >= appended
@@ -215,7 +215,7 @@ final class RequestLog implements Consumer<RequestRecord> {
   }
 
   /** How many accepted requests Spark has not read yet. */
-  long backlog() {
+  public long backlog() {
     lock.lock();
     try {
       return appended - cursor;

@@ -15,7 +15,7 @@ import org.slf4j.LoggerFactory;
  * is created and logged in one WARN when the query first asks the source for work (by then the
  * trigger is known: the polling delay only matters to micro-batches).
  */
-final class SlowSettings {
+public final class SlowSettings {
   private static final Logger LOG = LoggerFactory.getLogger(SlowSettings.class);
 
   static final String CHECKPOINT_MANAGER = "spark.sql.streaming.checkpointFileManagerClass";
@@ -36,7 +36,7 @@ final class SlowSettings {
   }
 
   /** Reads the settings of {@code spark} for a source whose checkpoint is {@code checkpoint}. */
-  static SlowSettings of(SparkSession spark, String checkpoint) {
+  public static SlowSettings of(SparkSession spark, String checkpoint) {
     String checkpointCost = null;
     String manager = spark.conf().get(CHECKPOINT_MANAGER, "");
     if (manager.isBlank() && checkpoint != null) {
@@ -80,7 +80,7 @@ final class SlowSettings {
   }
 
   /** The first time the query asks for work: one WARN naming every slow setting, if any. */
-  synchronized void warnOnce(String source, boolean realTime) {
+  public synchronized void warnOnce(String source, boolean realTime) {
     if (checked) {
       return;
     }

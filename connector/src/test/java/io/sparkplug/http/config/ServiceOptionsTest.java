@@ -16,7 +16,7 @@ class ServiceOptionsTest {
     assertEquals(8080, options.port());
     assertNull(options.host());
     assertEquals("/", options.path());
-    assertEquals("driver", options.mode());
+    assertEquals(Mode.DRIVER, options.mode());
     assertEquals(Set.of("GET", "POST"), options.methods());
     assertEquals(30_000, options.requestTimeoutMs());
     assertEquals(10_000, options.maxPendingRequests());

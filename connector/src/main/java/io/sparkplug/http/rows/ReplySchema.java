@@ -1,0 +1,106 @@
+package io.sparkplug.http.rows;
+
+import java.io.Serializable;
+import java.util.Locale;
+import org.apache.spark.sql.types.BinaryType;
+import org.apache.spark.sql.types.DataType;
+import org.apache.spark.sql.types.IntegerType;
+import org.apache.spark.sql.types.MapType;
+import org.apache.spark.sql.types.StringType;
+import org.apache.spark.sql.types.StructField;
+import org.apache.spark.sql.types.StructType;
+
+/**
+ * The reply row contract, checked once when the query starts: {@code id} (string) and {@code body}
+ * (string or binary) are required; {@code status} (int) and {@code headers} (map of strings) are
+ * optional; any other column is an error that names it.
+ */
+public final class ReplySchema implements Serializable {
+  private static final long serialVersionUID = 1L;
+  static final String ID = "id";
+  static final String BODY = "body";
+  static final String STATUS = "status";
+  static final String HEADERS = "headers";
+
+  final int id;
+  final int body;
+  final boolean binaryBody;
+  final int status;
+  final int headers;
+
+  private ReplySchema(int id, int body, boolean binaryBody, int status, int headers) {
+    this.id = id;
+    this.body = body;
+    this.binaryBody = binaryBody;
+    this.status = status;
+    this.headers = headers;
+  }
+
+  public static ReplySchema of(StructType schema) {
+    int id = -1;
+    int body = -1;
+    int status = -1;
+    int headers = -1;
+    boolean binaryBody = false;
+    StructField[] fields = schema.fields();
+    for (int i = 0; i < fields.length; i++) {
+      DataType type = fields[i].dataType();
+      switch (fields[i].name().toLowerCase(Locale.ROOT)) {
+        case ID -> {
+          expect(fields[i], type instanceof StringType, "string");
+          id = i;
+        }
+        case BODY -> {
+          expect(
+              fields[i],
+              type instanceof StringType || type instanceof BinaryType,
+              "string or binary");
+          binaryBody = type instanceof BinaryType;
+          body = i;
+        }
+        case STATUS -> {
+          expect(fields[i], type instanceof IntegerType, "int (use .cast(\"int\"))");
+          status = i;
+        }
+        case HEADERS -> {
+          expect(
+              fields[i],
+              type instanceof MapType map
+                  && map.keyType() instanceof StringType
+                  && map.valueType() instanceof StringType,
+              "map<string,string>");
+          headers = i;
+        }
+        default ->
+            throw new IllegalArgumentException(
+                "sparkplug-http sink: unexpected column '"
+                    + fields[i].name()
+                    + "' in the reply rows; a reply has only id, body, status and headers");
+      }
+    }
+    if (id < 0) {
+      throw missing(ID, "the request id the reply answers");
+    }
+    if (body < 0) {
+      throw missing(BODY, "the reply body (string or binary; null for an empty body)");
+    }
+    return new ReplySchema(id, body, binaryBody, status, headers);
+  }
+
+  private static void expect(StructField field, boolean ok, String wanted) {
+    if (!ok) {
+      throw new IllegalArgumentException(
+          "sparkplug-http sink: column '"
+              + field.name()
+              + "' must be "
+              + wanted
+              + ", not "
+              + field.dataType().simpleString());
+    }
+  }
+
+  private static IllegalArgumentException missing(String column, String meaning) {
+    return new IllegalArgumentException(
+        "sparkplug-http sink: the reply rows have no '" + column + "' column (" + meaning + ")");
+  }
+}

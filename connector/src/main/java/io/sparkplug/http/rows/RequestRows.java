@@ -1,0 +1,34 @@
+package io.sparkplug.http.rows;
+
+import io.sparkplug.http.server.RequestRecord;
+import org.apache.spark.sql.catalyst.InternalRow;
+import org.apache.spark.sql.catalyst.expressions.GenericInternalRow;
+import org.apache.spark.sql.catalyst.util.ArrayBasedMapData;
+import org.apache.spark.sql.catalyst.util.GenericArrayData;
+import org.apache.spark.unsafe.types.UTF8String;
+
+/** A request as the row {@link RequestSchema} describes, for every reader of both modes. */
+public final class RequestRows {
+  private RequestRows() {}
+
+  public static InternalRow toRow(RequestRecord record) {
+    return new GenericInternalRow(
+        new Object[] {
+          UTF8String.fromString(record.id()),
+          UTF8String.fromString(record.method()),
+          UTF8String.fromString(record.path()),
+          UTF8String.fromString(record.query()),
+          new ArrayBasedMapData(utf8(record.headerNames()), utf8(record.headerValues())),
+          record.body(),
+          record.receivedAtMicros()
+        });
+  }
+
+  private static GenericArrayData utf8(String[] values) {
+    Object[] converted = new Object[values.length];
+    for (int i = 0; i < values.length; i++) {
+      converted[i] = UTF8String.fromString(values[i]);
+    }
+    return new GenericArrayData(converted);
+  }
+}

@@ -1,0 +1,33 @@
+package io.sparkplug.http.source.executormode;
+
+import io.sparkplug.http.cluster.JvmAddress;
+import io.sparkplug.http.executor.ExecutorReads;
+import io.sparkplug.http.executor.SourceContext;
+import io.sparkplug.http.source.MicroBatchPartitionReader;
+import io.sparkplug.http.source.ReadablePartition;
+import java.io.IOException;
+import org.apache.spark.sql.catalyst.InternalRow;
+import org.apache.spark.sql.connector.read.PartitionReader;
+
+/**
+ * One executor server's requests in {@code (from, to]} for a micro-batch, placed on that executor.
+ * Should Spark run it elsewhere, the reader fetches the range from the owner's internal endpoint.
+ */
+record ExecutorReadPartition(
+    SourceContext context,
+    String instance,
+    JvmAddress owner,
+    long from,
+    long to,
+    String[] locations)
+    implements ReadablePartition {
+  @Override
+  public String[] preferredLocations() {
+    return locations;
+  }
+
+  @Override
+  public PartitionReader<InternalRow> createReader() throws IOException {
+    return new MicroBatchPartitionReader(ExecutorReads.read(context, instance, owner, from, to));
+  }
+}
