@@ -77,7 +77,8 @@ or use podman with docker-compose 1.29: SPARKPLUG_ENGINE=podman"
 through it"
       export CONTAINERS_CONF=${CONTAINERS_CONF:-$SPARKPLUG_DOCKER_DIR/podman/containers.conf}
       ensure_podman_service
-      export DOCKER_HOST="unix://$(podman_socket)"
+      DOCKER_HOST="unix://$(podman_socket)"
+      export DOCKER_HOST
       ;;
     *) die "SPARKPLUG_ENGINE must be docker or podman, not '$ENGINE'" ;;
   esac
@@ -137,7 +138,7 @@ use_base() {
     official) ;;
     local)
       set -a
-      # shellcheck source=../base/local-base.env
+      # shellcheck source=base/local-base.env
       source "$SPARKPLUG_DOCKER_DIR/base/local-base.env"
       set +a
       ;;
