@@ -6,8 +6,7 @@
 #   podman   podman through its Docker-compatible API (`podman system service`, started here on a
 #            socket of its own and stopped by `down`) driven by docker-compose 1.29, the Compose
 #            that Debian packages, with compose.v1.yaml added (Compose 1.x ignores `configs`).
-# SPARKPLUG_ENGINE=docker|podman picks one; by default Docker when it runs with Compose v2, else
-# podman. SPARKPLUG_BASE=local builds the stack on the base images of docker/base (Debian packages
+# SPARKPLUG_ENGINE=docker|podman picks one; Docker by default. SPARKPLUG_BASE=local builds the stack on the base images of docker/base (Debian packages
 # and Maven jars, for machines that reach no image registry) instead of the official ones.
 # Settings come from docker/.env; what `submit` chose is kept in docker/apps/submitted.env and
 # exported before every compose call, so a later `up` or `scale` keeps the submitted application.
@@ -38,33 +37,26 @@ setting() {
 }
 
 # require_engine: sets ENGINE (docker or podman) and makes sure it answers; each failure says
-# what to do.
+# what to do. Docker unless SPARKPLUG_ENGINE=podman: podman is never picked behind the user's back
+# (it would start a whole stack on another engine), but an error about Docker names it when it is
+# installed.
 require_engine() {
-  local wanted=${SPARKPLUG_ENGINE:-auto} problem
-  if [ "$wanted" = auto ]; then
-    if command -v docker > /dev/null && docker compose version > /dev/null 2>&1 &&
-      docker info --format '{{.ServerVersion}}' > /dev/null 2>&1; then
-      wanted=docker
-    elif command -v podman > /dev/null && command -v docker-compose > /dev/null; then
-      wanted=podman
-    elif command -v docker > /dev/null; then
-      wanted=docker
-    else
-      die "no container engine: install Docker (Engine and the Compose plugin), or podman and
-docker-compose (apt-get install podman runc docker-compose), or run the same stack as local
-processes: sparkplug ${COMMAND_NAME:-up} --local"
-    fi
+  local wanted=${SPARKPLUG_ENGINE:-docker} problem podman_hint=""
+  if [ "$wanted" = docker ] && command -v podman > /dev/null &&
+    command -v docker-compose > /dev/null; then
+    podman_hint="
+podman and docker-compose are installed: SPARKPLUG_ENGINE=podman runs the stack on them."
   fi
   ENGINE=$wanted
   case "$ENGINE" in
     docker)
       command -v docker > /dev/null ||
         die "docker is not installed. Install Docker (Engine and the Compose plugin), or run the same
-stack as local processes: sparkplug ${COMMAND_NAME:-up} --local"
+stack as local processes: sparkplug ${COMMAND_NAME:-up} --local$podman_hint"
       if ! problem=$(docker info --format '{{.ServerVersion}}' 2>&1 > /dev/null); then
         problem=$(printf '%s\n' "$problem" | grep -v '^$' | head -n 1)
         die "no Docker engine is running (docker info: ${problem:-failed}). Start Docker, or run the
-same stack as local processes: sparkplug ${COMMAND_NAME:-up} --local"
+same stack as local processes: sparkplug ${COMMAND_NAME:-up} --local$podman_hint"
       fi
       docker compose version > /dev/null 2>&1 ||
         die "Docker Compose v2 is missing ('docker compose'): install the docker-compose-plugin package,
@@ -207,8 +199,8 @@ connector and examples jars on the official apache/spark image) and starts docke
 NameNode, DataNodes, Spark Master, Workers, the serving driver (by default the QuoteService
 example in driver mode, or what `sparkplug submit` chose) and HAProxy. Waits until the service
 answers its health check. Settings (cores, memory, ports, mode) are in docker/.env.
-Needs Docker Engine with the Compose plugin, or podman with docker-compose 1.29
-(SPARKPLUG_ENGINE=podman; podman's API service is started on a socket of this tool's own).
+Needs Docker Engine with the Compose plugin, or, with SPARKPLUG_ENGINE=podman, podman and
+docker-compose 1.29 (podman's API service is started on a socket of this tool's own).
 SPARKPLUG_BASE=local builds on the base images of docker/base (Debian packages, Maven jars)
 where the official images cannot be pulled. Without an engine use --local.
 EOF

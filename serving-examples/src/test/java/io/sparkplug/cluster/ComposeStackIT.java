@@ -45,7 +45,7 @@ import org.junit.jupiter.api.Timeout;
  * starts and stops) or Docker with Compose v2; {@code SPARKPLUG_ENGINE} picks one. The images build
  * on the local base of {@code docker/base} (Debian packages and Maven jars) unless {@code
  * -Dsparkplug.compose.base=official}. Where no engine is installed the class fails: {@code .ci/run}
- * installs podman. Every wait has a deadline; the whole class takes about 5 minutes on two cores.
+ * installs podman. Every wait has a deadline; the whole class takes 2-4 minutes on two cores.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 @Timeout(value = 12, unit = TimeUnit.MINUTES)
