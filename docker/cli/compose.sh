@@ -1,12 +1,24 @@
 # shellcheck shell=bash
 # ARGS and the opt_* variables are set by parse_options (docker/local/lib/common.sh).
 # shellcheck disable=SC2153
-# sparkplug without --local: docker/compose.yaml driven by Docker Compose v2 (`docker compose`).
+# sparkplug without --local: docker/compose.yaml on a container engine. Two engines are known:
+#   docker   Docker Engine with Compose v2 (`docker compose`);
+#   podman   podman through its Docker-compatible API (`podman system service`, started here on a
+#            socket of its own and stopped by `down`) driven by docker-compose 1.29, the Compose
+#            that Debian packages, with compose.v1.yaml added (Compose 1.x ignores `configs`).
+# SPARKPLUG_ENGINE=docker|podman picks one; Docker by default. SPARKPLUG_BASE=local builds the stack on the base images of docker/base (Debian packages
+# and Maven jars, for machines that reach no image registry) instead of the official ones.
 # Settings come from docker/.env; what `submit` chose is kept in docker/apps/submitted.env and
 # exported before every compose call, so a later `up` or `scale` keeps the submitted application.
 
+# Where the podman service's socket, PID and log live.
+compose_state() { echo "${SPARKPLUG_COMPOSE_STATE:-$HOME/.sparkplug/compose}"; }
+podman_socket() { echo "${SPARKPLUG_PODMAN_SOCKET:-$(compose_state)/podman.sock}"; }
+podman_pid_file() { echo "$(compose_state)/podman-service.pid"; }
 compose_file() { echo "$SPARKPLUG_DOCKER_DIR/compose.yaml"; }
-apps_dir() { echo "$SPARKPLUG_DOCKER_DIR/apps"; }
+# Jars handed to the driver container (mounted read-only); SPARKPLUG_APPS_DIR moves it, say for a
+# test that must leave this checkout's apps/ alone.
+apps_dir() { echo "${SPARKPLUG_APPS_DIR:-$SPARKPLUG_DOCKER_DIR/apps}"; }
 submitted_env() { echo "$(apps_dir)/submitted.env"; }
 
 # One value of docker/.env, overridden by the environment and by submitted.env.
@@ -24,23 +36,132 @@ setting() {
   echo "$value"
 }
 
-# Checks, in order: the docker CLI, a running engine, Compose v2. Each failure says what to do.
-require_docker() {
-  command -v docker > /dev/null ||
-    die "docker is not installed. Install Docker (Engine and the Compose plugin), or run the same
-stack as local processes: sparkplug ${COMMAND_NAME:-up} --local"
-  local problem
-  if ! problem=$(docker info --format '{{.ServerVersion}}' 2>&1 > /dev/null); then
-    problem=$(printf '%s\n' "$problem" | grep -v '^$' | head -n 1)
-    die "no Docker engine is running (docker info: ${problem:-failed}). Start Docker, or run the
-same stack as local processes: sparkplug ${COMMAND_NAME:-up} --local"
+# require_engine: sets ENGINE (docker or podman) and makes sure it answers; each failure says
+# what to do. Docker unless SPARKPLUG_ENGINE=podman: podman is never picked behind the user's back
+# (it would start a whole stack on another engine), but an error about Docker names it when it is
+# installed.
+require_engine() {
+  local wanted=${SPARKPLUG_ENGINE:-docker} problem podman_hint=""
+  if [ "$wanted" = docker ] && command -v podman > /dev/null &&
+    command -v docker-compose > /dev/null; then
+    podman_hint="
+podman and docker-compose are installed: SPARKPLUG_ENGINE=podman runs the stack on them."
   fi
-  docker compose version > /dev/null 2>&1 ||
-    die "Docker Compose v2 is missing ('docker compose'): install the docker-compose-plugin package.
-(docker-compose 1.x can validate docker/compose.yaml but not run it: it ignores the configs key.)"
+  ENGINE=$wanted
+  case "$ENGINE" in
+    docker)
+      command -v docker > /dev/null ||
+        die "docker is not installed. Install Docker (Engine and the Compose plugin), or run the same
+stack as local processes: sparkplug ${COMMAND_NAME:-up} --local$podman_hint"
+      if ! problem=$(docker info --format '{{.ServerVersion}}' 2>&1 > /dev/null); then
+        problem=$(printf '%s\n' "$problem" | grep -v '^$' | head -n 1)
+        die "no Docker engine is running (docker info: ${problem:-failed}). Start Docker, or run the
+same stack as local processes: sparkplug ${COMMAND_NAME:-up} --local$podman_hint"
+      fi
+      docker compose version > /dev/null 2>&1 ||
+        die "Docker Compose v2 is missing ('docker compose'): install the docker-compose-plugin package,
+or use podman with docker-compose 1.29: SPARKPLUG_ENGINE=podman"
+      ;;
+    podman)
+      command -v podman > /dev/null || die "podman is not installed (apt-get install podman runc)"
+      command -v docker-compose > /dev/null ||
+        die "docker-compose is not installed (apt-get install docker-compose): podman runs the stack
+through it"
+      export CONTAINERS_CONF=${CONTAINERS_CONF:-$SPARKPLUG_DOCKER_DIR/podman/containers.conf}
+      ensure_podman_service
+      DOCKER_HOST="unix://$(podman_socket)"
+      export DOCKER_HOST
+      ;;
+    *) die "SPARKPLUG_ENGINE must be docker or podman, not '$ENGINE'" ;;
+  esac
 }
 
-# compose ARGS...: docker compose on this stack, with submitted settings exported.
+podman_answers() { curl -fsS --max-time 2 --unix-socket "$(podman_socket)" http://d/_ping > /dev/null 2>&1; }
+
+# The podman service this tool started, when it still runs: its PID.
+podman_service_pid() {
+  local pid ticks
+  [ -f "$(podman_pid_file)" ] || return 1
+  read -r pid ticks < "$(podman_pid_file)" || return 1
+  same_process "$pid" "$ticks" || return 1
+  echo "$pid"
+}
+
+# Starts podman's Docker-compatible API on our own socket unless it answers already; records the
+# service's PID (with its start time, as docker/local does) so that `down` stops that process.
+ensure_podman_service() {
+  podman_answers && return 0
+  local state pid
+  state=$(compose_state)
+  mkdir -p "$state" "$(dirname "$(podman_socket)")"
+  rm -f "$(podman_socket)"
+  setsid podman system service --time=0 "unix://$(podman_socket)" < /dev/null \
+    > "$state/podman-service.log" 2>&1 &
+  pid=$!
+  echo "$pid $(proc_start_ticks "$pid" || echo 0)" > "$(podman_pid_file)"
+  if ! wait_for 60 "podman's API at $(podman_socket)" podman_service_up; then
+    tail -n 20 "$state/podman-service.log" >&2 || true
+    die "podman system service did not answer on $(podman_socket); see $state/podman-service.log"
+  fi
+  log "podman API service (pid $pid) on $(podman_socket)"
+}
+
+# Condition for wait_for: the service answers (0), is starting (1) or died (2).
+podman_service_up() {
+  podman_answers && return 0
+  podman_service_pid > /dev/null || return 2
+  return 1
+}
+
+stop_podman_service() {
+  local pid ticks
+  [ -f "$(podman_pid_file)" ] || return 0
+  read -r pid ticks < "$(podman_pid_file)" || true
+  if [ -n "${pid:-}" ] && same_process "$pid" "${ticks:-0}"; then
+    terminate "$pid" "$ticks" "podman system service"
+    log "stopped the podman API service (pid $pid)"
+  fi
+  rm -f "$(podman_pid_file)" "$(podman_socket)"
+}
+
+# SPARKPLUG_BASE=local: the base images of docker/base, built when missing or out of date.
+use_base() {
+  case "${SPARKPLUG_BASE:-official}" in
+    official) ;;
+    local)
+      set -a
+      # shellcheck source=base/local-base.env
+      source "$SPARKPLUG_DOCKER_DIR/base/local-base.env"
+      set +a
+      ;;
+    *) die "SPARKPLUG_BASE must be official or local, not '$SPARKPLUG_BASE'" ;;
+  esac
+}
+
+# build_images: the SparkPlug HTTP image from this checkout's jars. Docker builds it inside
+# `docker compose up --build`; with podman it is built here (Compose 1.x would send the whole
+# repository as the build context: it reads no Dockerfile.dockerignore).
+build_images() {
+  [ "$ENGINE" = podman ] || return 0
+  if [ "${SPARKPLUG_BASE:-official}" = local ]; then
+    "$SPARKPLUG_DOCKER_DIR/base/build-local-base" --engine podman \
+      --offline="${SPARKPLUG_MVN_OFFLINE:-false}" > /dev/null
+  fi
+  local image spark_image version
+  image=$(setting SPARKPLUG_IMAGE)
+  spark_image=$(setting SPARK_IMAGE)
+  version=$(project_version)
+  log "building $image on $spark_image"
+  podman build --file "$SPARKPLUG_DOCKER_DIR/Dockerfile" \
+    --ignorefile "$SPARKPLUG_DOCKER_DIR/Dockerfile.dockerignore" \
+    --build-arg "SPARK_IMAGE=$spark_image" --build-arg "VERSION=$version" \
+    --tag "$image" "$SPARKPLUG_REPO" > "$(compose_state)/build.log" 2>&1 || {
+    tail -n 20 "$(compose_state)/build.log" >&2
+    die "building $image failed; see $(compose_state)/build.log"
+  }
+}
+
+# compose ARGS...: Compose on this stack, with submitted settings exported.
 compose() {
   (
     if [ -f "$(submitted_env)" ]; then
@@ -50,7 +171,13 @@ compose() {
       set +a
     fi
     cd "$SPARKPLUG_DOCKER_DIR" || exit 1
-    docker compose -f "$(compose_file)" "$@"
+    export APPS_DIR
+    APPS_DIR=$(apps_dir)
+    if [ "$ENGINE" = podman ]; then
+      docker-compose -f "$(compose_file)" -f "$SPARKPLUG_DOCKER_DIR/compose.v1.yaml" "$@"
+    else
+      docker compose -f "$(compose_file)" "$@"
+    fi
   )
 }
 
@@ -58,8 +185,9 @@ stack_running() { [ -n "$(compose ps -q 2> /dev/null)" ]; }
 
 running_count() { compose ps -q "$1" 2> /dev/null | grep -c . || true; }
 
-# Condition for wait_for: URL answers 200.
-http_ok() { curl -fsS -o /dev/null --max-time 3 "$1" 2> /dev/null; }
+# Condition for wait_for: URL answers 200 (0), or not yet (1: wait_for gives up on 2 and more,
+# which is what curl returns for a refused connection).
+http_ok() { curl -fsS -o /dev/null --max-time 3 "$1" 2> /dev/null || return 1; }
 
 compose_up() {
   if wants_help "$@"; then
@@ -71,7 +199,10 @@ connector and examples jars on the official apache/spark image) and starts docke
 NameNode, DataNodes, Spark Master, Workers, the serving driver (by default the QuoteService
 example in driver mode, or what `sparkplug submit` chose) and HAProxy. Waits until the service
 answers its health check. Settings (cores, memory, ports, mode) are in docker/.env.
-Needs Docker Engine with the Compose plugin; without them use --local.
+Needs Docker Engine with the Compose plugin, or, with SPARKPLUG_ENGINE=podman, podman and
+docker-compose 1.29 (podman's API service is started on a socket of this tool's own).
+SPARKPLUG_BASE=local builds on the base images of docker/base (Debian packages, Maven jars)
+where the official images cannot be pulled. Without an engine use --local.
 EOF
     return
   fi
@@ -82,7 +213,8 @@ EOF
   opt_datanodes=${opt_datanodes:-$(setting HDFS_DATANODES)}
   require_number --workers "$opt_workers"
   require_number --datanodes "$opt_datanodes"
-  COMMAND_NAME=up require_docker
+  use_base
+  COMMAND_NAME=up require_engine
   if [ "$opt_no_build" = false ]; then
     connector_jar > /dev/null
     examples_jar > /dev/null
@@ -95,7 +227,12 @@ EOF
   fi
   mkdir -p "$(apps_dir)"
   local started=$SECONDS build=(--build)
-  [ "$opt_no_build" = false ] || build=()
+  if [ "$ENGINE" = podman ]; then
+    build=(--no-build)
+    [ "$opt_no_build" = true ] || build_images
+  elif [ "$opt_no_build" = true ]; then
+    build=()
+  fi
   SPARK_WORKERS=$opt_workers HDFS_DATANODES=$opt_datanodes compose up -d "${build[@]}" \
     --scale "spark-worker=$opt_workers" --scale "datanode=$opt_datanodes"
   local url
@@ -124,7 +261,8 @@ EOF
   parse_options "workers datanodes" "$@"
   [ ${#ARGS[@]} -eq 0 ] || die "scale takes options only (see sparkplug scale --help)"
   [ -n "$opt_workers$opt_datanodes" ] || die "scale needs --workers N and/or --datanodes N"
-  COMMAND_NAME=scale require_docker
+  use_base
+  COMMAND_NAME=scale require_engine
   stack_running || die "the stack is not running: sparkplug up"
   opt_workers=${opt_workers:-$(running_count spark-worker)}
   opt_datanodes=${opt_datanodes:-$(running_count datanode)}
@@ -169,7 +307,8 @@ EOF
   fi
   [ -n "$opt_name" ] || opt_name=$(echo "${opt_class##*.}" | tr '[:upper:]' '[:lower:]')
   [[ $opt_name =~ ^[A-Za-z0-9][A-Za-z0-9_.-]*$ ]] || die "--name '$opt_name' must be letters, digits, . _ -"
-  COMMAND_NAME=submit require_docker
+  use_base
+  COMMAND_NAME=submit require_engine
   stack_running || die "the stack is not running: sparkplug up"
   mkdir -p "$(apps_dir)"
   cp "$app_jar" "$(apps_dir)/$opt_name.jar"
@@ -203,13 +342,14 @@ compose_status() {
     cat << 'EOF'
 Usage: sparkplug status
 
-The containers (docker compose ps), the Spark Master (Workers alive, cores), the servers of the
+The containers (Compose ps), the Spark Master (Workers alive, cores), the servers of the
 serving application (the driver's GET /-/servers on CONTROL_PORT) and the service URLs.
 EOF
     return
   fi
   [ $# -eq 0 ] || die "status takes no arguments"
-  COMMAND_NAME=status require_docker
+  use_base
+  COMMAND_NAME=status require_engine
   compose ps
   local ui json directory
   ui="http://127.0.0.1:$(setting MASTER_UI_PORT)"
@@ -234,7 +374,7 @@ compose_logs() {
     cat << 'EOF'
 Usage: sparkplug logs [SERVICE] [--lines 100] [--follow]
 
-docker compose logs of the stack or of one service: namenode, datanode, spark-master,
+Compose logs of the stack or of one service: namenode, datanode, spark-master,
 spark-worker, driver, haproxy. Executor output is in the spark-worker containers' work
 directories (/opt/sparkplug/work).
 EOF
@@ -243,7 +383,8 @@ EOF
   local opt_lines=100 opt_follow=false
   parse_options "lines follow!" "$@"
   require_number --lines "$opt_lines"
-  COMMAND_NAME=logs require_docker
+  use_base
+  COMMAND_NAME=logs require_engine
   local args=(logs --tail "$opt_lines")
   [ "$opt_follow" = false ] || args+=(--follow)
   compose "${args[@]}" "${ARGS[@]+"${ARGS[@]}"}"
@@ -254,16 +395,19 @@ compose_down() {
     cat << 'EOF'
 Usage: sparkplug down [--volumes]
 
-docker compose down: stops and removes the stack's containers and network. HDFS data stays in
-the named volumes hdfs-name and hdfs-data unless --volumes removes them too.
+Compose down: stops and removes the stack's containers and network. HDFS data stays in the
+named volumes hdfs-name and hdfs-data unless --volumes removes them too. With podman, also stops
+the API service that this tool started.
 EOF
     return
   fi
   local opt_volumes=false
   parse_options "volumes!" "$@"
   [ ${#ARGS[@]} -eq 0 ] || die "down takes no arguments"
-  COMMAND_NAME=down require_docker
-  local args=(down)
+  use_base
+  COMMAND_NAME=down require_engine
+  local args=(down --remove-orphans)
   [ "$opt_volumes" = false ] || args+=(--volumes)
   compose "${args[@]}"
+  [ "$ENGINE" != podman ] || stop_podman_service
 }
