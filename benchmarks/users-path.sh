@@ -14,7 +14,9 @@ cd "$(dirname "$0")"
 bench_dir=$(pwd)
 repo=$(cd .. && pwd)
 
-mvn -q -B -f "$repo/pom.xml" -pl benchmarks -am -DskipTests package
+# REPORT_FROM=FILE: only write the section again, from the JSON lines of an earlier run.
+report_from=${REPORT_FROM:-}
+[[ -n "$report_from" ]] || mvn -q -B -f "$repo/pom.xml" -pl benchmarks -am -DskipTests package
 jar="$bench_dir/target/sparkplug-http-benchmarks.jar"
 work=$(mktemp -d /tmp/sparkplug-users.XXXXXX)
 results="$work/results.jsonl"
@@ -33,9 +35,12 @@ pid=""
 children_of() { cat /proc/"$1"/task/*/children 2> /dev/null || true; }
 stop_all() {
   [[ -n "$pid" ]] || return 0
-  local child
-  # The service first (SIGTERM: it stops between batches), then Maven, which waits for it.
-  for child in $(children_of "$pid"); do kill "$child" 2> /dev/null || true; done
+  local child children
+  # The service first (SIGTERM: it stops between batches), then Maven, which waits for it; a
+  # process with no children (the bare-Netty server) is stopped itself.
+  children=$(children_of "$pid")
+  for child in $children; do kill "$child" 2> /dev/null || true; done
+  [[ -n "$children" ]] || kill "$pid" 2> /dev/null || true
   for _ in $(seq 1 120); do kill -0 "$pid" 2> /dev/null || break; sleep 0.25; done
   if kill -0 "$pid" 2> /dev/null; then
     for child in $(children_of "$pid"); do kill -9 "$child" 2> /dev/null || true; done
@@ -75,6 +80,9 @@ serve=(mvn -q -B -f "$repo/pom.xml" -Pserve -pl serving-examples -am verify)
 quote_body='{"item":"apple","quantity":3}'
 geo_body='{"user":"u001","lat":38.71,"lon":-9.14,"time":"2026-11-23T17:40:00Z"}'
 
+if [[ -n "$report_from" ]]; then
+  cp "$report_from" "$results"
+else
 # The ceiling: bare Netty's echo on the same machine, in the same run.
 start bare 19301 READY java -cp "$jar" io.sparkplug.bench.BareNettyServer --port 19301 \
   --threads 2 --max-seconds 900
@@ -118,9 +126,16 @@ load "recommender (-Dexample=recommender, micro-batch)" "sequential" \
 load "recommender (-Dexample=recommender, micro-batch)" "open 200/s" \
   "http://127.0.0.1:19305/recommendations?user=42" GET "" --rate 200 --duration "$seconds"
 stop_all
+fi
 
 # The section of RESULTS.md, from the JSON lines.
-field() { sed -n "s/.*\"$2\":\([^,}]*\).*/\1/p" <<< "$1" | tr -d '"'; }
+# field LINE NAME: a string field ("name":"...") or a number field ("name":12.5).
+field() {
+  local value
+  value=$(sed -n "s/.*\"$2\":\"\([^\"]*\)\".*/\1/p" <<< "$1")
+  [[ -n "$value" ]] || value=$(sed -n "s/.*\"$2\":\([^,}]*\).*/\1/p" <<< "$1")
+  echo "$value"
+}
 section="$work/section.md"
 {
   echo "<!-- users:start -->"
@@ -144,7 +159,7 @@ section="$work/section.md"
   done < "$results"
   echo "<!-- users:end -->"
 } > "$section"
-cp "$results" "$bench_dir/results-users.jsonl"
+[[ -n "$report_from" ]] || cp "$results" "$bench_dir/results-users.jsonl"
 target="$bench_dir/RESULTS.md"
 if grep -q '<!-- users:start -->' "$target"; then
   awk -v file="$section" '
