@@ -69,25 +69,11 @@ public final class QuoteService {
     return spark.createDataFrame(rows, schema);
   }
 
-  /** Starts the query that serves {@code POST /quote} on {@code port}. */
-  static StreamingQuery start(SparkSession spark, int port, String checkpoint)
-      throws TimeoutException {
-    return start(spark, port, checkpoint, SparkPlugHttp.realTime());
-  }
-
-  /** As above, with another trigger ({@code Trigger.ProcessingTime(0)} for micro-batches). */
-  static StreamingQuery start(SparkSession spark, int port, String checkpoint, Trigger trigger)
-      throws TimeoutException {
-    Dataset<Row> requests =
-        spark
-            .readStream()
-            .format("sparkplug-http")
-            .option("port", port)
-            .option("path", "/quote")
-            // Anything but POST is answered 405 by the source and never reaches the query.
-            .option("methods", "POST")
-            .load();
-
+  /**
+   * The computation: a reply row ({@code id}, {@code body}, {@code status}) for every request row
+   * of a {@code sparkplug-http} source.
+   */
+  public static Dataset<Row> replies(SparkSession spark, Dataset<Row> requests) {
     // Keep the request id: it is how each reply finds its way back to the waiting client.
     Column parsed =
         from_json(col("body").cast("string"), QUOTE_REQUEST, Map.of("mode", "PERMISSIVE"));
@@ -131,18 +117,37 @@ public final class QuoteService {
             round(col("unitPrice").multiply(quantity), 2).as("total"));
 
     // The sink accepts exactly id, body and the optional status and headers columns.
-    Dataset<Row> replies =
-        priced.select(
-            col("id"),
-            when(error.isNull(), to_json(quote))
-                // to_json also escapes whatever the client sent as the item name.
-                .otherwise(to_json(struct(error.as("error"))))
-                .as("body"),
-            status.as("status"));
+    return priced.select(
+        col("id"),
+        when(error.isNull(), to_json(quote))
+            // to_json also escapes whatever the client sent as the item name.
+            .otherwise(to_json(struct(error.as("error"))))
+            .as("body"),
+        status.as("status"));
+  }
+
+  /** Starts the query that serves {@code POST /quote} on {@code port}. */
+  static StreamingQuery start(SparkSession spark, int port, String checkpoint)
+      throws TimeoutException {
+    return start(spark, port, checkpoint, SparkPlugHttp.realTime());
+  }
+
+  /** As above, with another trigger ({@code Trigger.ProcessingTime(0)} for micro-batches). */
+  static StreamingQuery start(SparkSession spark, int port, String checkpoint, Trigger trigger)
+      throws TimeoutException {
+    Dataset<Row> requests =
+        spark
+            .readStream()
+            .format("sparkplug-http")
+            .option("port", port)
+            .option("path", "/quote")
+            // Anything but POST is answered 405 by the source and never reaches the query.
+            .option("methods", "POST")
+            .load();
 
     // Real-time mode by default: long-running readers hand each request on at once, and the sink
     // replies row by row, in well under a millisecond. -Dtrigger=microbatch serves in batches.
-    return SparkPlugHttp.serve(replies, trigger)
+    return SparkPlugHttp.serve(replies(spark, requests), trigger)
         .option("contentType", "application/json")
         .option("checkpointLocation", checkpoint)
         .queryName("quote-service")
