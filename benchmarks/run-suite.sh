@@ -160,6 +160,10 @@ sed -n '/<!-- cluster-suite:start -->/,/<!-- cluster-suite:end -->/p' "$bench_di
 soak_section="$work/soak-section.md"
 sed -n '/<!-- soak:start -->/,/<!-- soak:end -->/p' "$bench_dir/RESULTS.md" \
   > "$soak_section" 2> /dev/null || true
+# And the "What users run" section (benchmarks/users-path.sh).
+users_section="$work/users-section.md"
+sed -n '/<!-- users:start -->/,/<!-- users:end -->/p' "$bench_dir/RESULTS.md" \
+  > "$users_section" 2> /dev/null || true
 java -cp "$jar" io.sparkplug.bench.ResultsReport --input "$results" \
   --output "$bench_dir/RESULTS.md" --chart "$bench_dir/latency-vs-rate.png" \
   --machine "$machine" --command "benchmarks/run-suite.sh${QUICK:+ (QUICK=1)}" \
@@ -169,6 +173,9 @@ if [[ -s $cluster_section ]]; then
 fi
 if [[ -s $soak_section ]]; then
   { echo; cat "$soak_section"; } >> "$bench_dir/RESULTS.md"
+fi
+if [[ -s $users_section ]]; then
+  { echo; cat "$users_section"; } >> "$bench_dir/RESULTS.md"
 fi
 cp "$results" "$bench_dir/results.jsonl"
 echo "wrote $bench_dir/RESULTS.md, $bench_dir/latency-vs-rate.png and $bench_dir/results.jsonl"
