@@ -30,12 +30,12 @@ import org.apache.spark.sql.types.StructType;
 /**
  * The README's price-quote API ({@code POST /quote}, the same request and reply bodies and the same
  * price list as {@code io.sparkplug.examples.QuoteService}, restated here because the stack's
- * driver has only this test jar and the connector on its class path) as {@code ComposeStackIT} submits it to
- * the container stack with {@code sparkplug submit --mode executor}. QuoteService itself always
- * serves in driver mode; this one takes its settings the way every container application does, from
- * {@code SPARKPLUG_PORT} (a range in executor mode), {@code SPARKPLUG_MODE}, {@code
- * SPARKPLUG_CONTROL_PORT} and {@code SPARKPLUG_CHECKPOINT} (on the stack's HDFS), and marks every
- * reply with {@code x-served-by}, the executor that computed it.
+ * driver has only this test jar and the connector on its class path) as {@code ComposeStackIT}
+ * submits it to the container stack with {@code sparkplug submit --mode executor}. QuoteService
+ * itself always serves in driver mode; this one takes its settings the way every container
+ * application does, from {@code SPARKPLUG_PORT} (a range in executor mode), {@code SPARKPLUG_MODE},
+ * {@code SPARKPLUG_CONTROL_PORT} and {@code SPARKPLUG_CHECKPOINT} (on the stack's HDFS), and marks
+ * every reply with {@code x-served-by}, the executor that computed it.
  */
 public final class ComposeQuoteApp {
   private static final StructType QUOTE_REQUEST =
