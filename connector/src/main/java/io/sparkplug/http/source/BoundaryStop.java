@@ -8,6 +8,7 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
 import org.apache.spark.sql.SparkSession;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -52,9 +53,10 @@ public final class BoundaryStop {
    * Called on the query's thread whenever it asks the source for work: enlists the source, and,
    * once a stop has begun, parks the thread until the query is stopped.
    *
-   * @param idle whether the source has nothing left to hand on (parking waits for that)
+   * @param idle whether the source has nothing left to hand on (parking waits for that); asked only
+   *     once a stop has begun
    */
-  public void checkpoint(boolean idle) {
+  public void checkpoint(BooleanSupplier idle) {
     if (queryId == null) {
       Option<SparkSession> session = SparkSession.getActiveSession();
       String id =
@@ -66,7 +68,7 @@ public final class BoundaryStop {
         BY_QUERY.computeIfAbsent(id, key -> new CopyOnWriteArrayList<>()).add(this);
       }
     }
-    if (!finishing || !idle) {
+    if (!finishing || !idle.getAsBoolean()) {
       return;
     }
     long deadline = System.currentTimeMillis() + PARK_LIMIT_MS;

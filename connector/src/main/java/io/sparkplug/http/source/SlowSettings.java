@@ -28,7 +28,7 @@ public final class SlowSettings {
 
   private final String checkpointCost;
   private final String pollingCost;
-  private boolean checked;
+  private volatile boolean checked;
 
   private SlowSettings(String checkpointCost, String pollingCost) {
     this.checkpointCost = checkpointCost;
@@ -79,12 +79,20 @@ public final class SlowSettings {
     }
   }
 
-  /** The first time the query asks for work: one WARN naming every slow setting, if any. */
-  public synchronized void warnOnce(String source, boolean realTime) {
+  /**
+   * The first time the query asks for work: one WARN naming every slow setting, if any. Called on
+   * every poll, so later calls cost one volatile read.
+   */
+  public void warnOnce(String source, boolean realTime) {
     if (checked) {
       return;
     }
-    checked = true;
+    synchronized (this) {
+      if (checked) {
+        return;
+      }
+      checked = true;
+    }
     List<String> costs = new ArrayList<>();
     if (checkpointCost != null) {
       costs.add(checkpointCost);

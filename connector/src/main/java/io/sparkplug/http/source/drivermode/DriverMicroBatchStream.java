@@ -139,7 +139,7 @@ public final class DriverMicroBatchStream
   @Override
   public Offset latestOffset() {
     slow.warnOnce(toString(), realTime);
-    boundary.checkpoint(log.backlog() == 0);
+    boundary.checkpoint(() -> log.backlog() == 0);
     return new DriverOffset(log.latest());
   }
 
@@ -167,7 +167,7 @@ public final class DriverMicroBatchStream
   @Override
   public InputPartition[] planInputPartitions(Offset start) {
     slow.warnOnce(toString(), true);
-    boundary.checkpoint(true);
+    boundary.checkpoint(() -> true);
     int readers = options.numPartitions() > 0 ? options.numPartitions() : 1;
     long from = DriverOffset.of(start);
     InputPartition[] split = new InputPartition[readers];

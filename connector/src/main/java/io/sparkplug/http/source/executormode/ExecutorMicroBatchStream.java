@@ -102,7 +102,7 @@ public final class ExecutorMicroBatchStream
   @Override
   public synchronized Offset latestOffset() {
     slow.warnOnce(toString(), realTime);
-    boundary.checkpoint(plannedUpTo.equals(directory.positions()));
+    boundary.checkpoint(() -> plannedUpTo.equals(directory.positions()));
     directory.expire();
     long now = System.nanoTime();
     for (Executor executor : withoutServer()) {
@@ -152,7 +152,7 @@ public final class ExecutorMicroBatchStream
   @Override
   public synchronized InputPartition[] planInputPartitions(Offset start) {
     slow.warnOnce(toString(), true);
-    boundary.checkpoint(true);
+    boundary.checkpoint(() -> true);
     ExecutorOffset from = ExecutorOffset.of(start);
     realTimeStart = from;
     List<InputPartition> partitions = new ArrayList<>();
