@@ -18,7 +18,6 @@ import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.streaming.StreamingQuery;
-import org.apache.spark.sql.streaming.Trigger;
 
 /**
  * @NAME@: a web service computed by a Spark streaming query. {@code POST /hello} with a name in the
@@ -78,24 +77,11 @@ public final class @CLASS@ {
             .option("methods", "GET,POST")
             .load();
     // The sparkplug-http sink, in real-time mode unless micro-batches are asked for.
-    return SparkPlugHttp.serve(replies(requests), trigger(trigger))
+    return SparkPlugHttp.serve(replies(requests), SparkPlugHttp.trigger(trigger))
         .option("contentType", "application/json")
         .option("checkpointLocation", checkpoint)
         .queryName("@NAME@")
         .start();
-  }
-
-  /** Spark's trigger for {@code realtime} or {@code microbatch}. */
-  static Trigger trigger(String name) {
-    switch (name) {
-      case "realtime":
-        return SparkPlugHttp.realTime();
-      case "microbatch":
-        return Trigger.ProcessingTime(0);
-      default:
-        throw new IllegalArgumentException(
-            "trigger (SPARKPLUG_TRIGGER) must be realtime or microbatch, not '" + name + "'");
-    }
   }
 
   /** A system property, else an environment variable, else the fallback. */

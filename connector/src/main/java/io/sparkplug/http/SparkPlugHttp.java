@@ -4,6 +4,7 @@ import io.sparkplug.http.sink.ReplyWriter;
 import io.sparkplug.http.source.BoundaryStop;
 import java.time.Duration;
 import java.util.LinkedHashMap;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.TimeoutException;
 import org.apache.spark.sql.Dataset;
@@ -81,6 +82,25 @@ public final class SparkPlugHttp {
   /** Spark's real-time trigger at {@link #REAL_TIME_BATCH_DURATION}. */
   public static Trigger realTime() {
     return Trigger.RealTime(REAL_TIME_BATCH_DURATION);
+  }
+
+  /**
+   * The trigger a serving job names in its settings: {@code realtime} ({@link #realTime()}) or
+   * {@code microbatch} (micro-batches back to back), in any case.
+   *
+   * @throws IllegalArgumentException for any other name, saying which are allowed
+   */
+  public static Trigger trigger(String name) {
+    String key = name == null ? "" : name.trim().toLowerCase(Locale.ROOT);
+    switch (key) {
+      case "realtime":
+        return realTime();
+      case "microbatch":
+        return Trigger.ProcessingTime(0);
+      default:
+        throw new IllegalArgumentException(
+            "trigger must be realtime or microbatch, not '" + name + "'");
+    }
   }
 
   /**

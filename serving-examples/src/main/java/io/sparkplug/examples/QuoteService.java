@@ -18,6 +18,7 @@ import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.file.Files;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.TimeoutException;
 import org.apache.hadoop.util.ShutdownHookManager;
@@ -188,14 +189,12 @@ public final class QuoteService {
       System.exit(2);
     }
 
-    String triggerName = System.getProperty("trigger", "realtime").trim();
+    String triggerName = System.getProperty("trigger", "realtime").trim().toLowerCase(Locale.ROOT);
     Trigger trigger;
-    if (triggerName.equals("realtime") || triggerName.isEmpty()) {
-      trigger = SparkPlugHttp.realTime();
-    } else if (triggerName.equals("microbatch")) {
-      trigger = Trigger.ProcessingTime(0);
-    } else {
-      System.err.println("-Dtrigger must be realtime or microbatch, not '" + triggerName + "'");
+    try {
+      trigger = SparkPlugHttp.trigger(triggerName);
+    } catch (IllegalArgumentException e) {
+      System.err.println("-D" + e.getMessage());
       System.exit(2);
       return;
     }

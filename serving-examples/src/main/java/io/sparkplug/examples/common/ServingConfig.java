@@ -65,7 +65,7 @@ public record ServingConfig(
 
   /** Spark's trigger for {@link #trigger}: real-time batches, or micro-batches back to back. */
   public Trigger sparkTrigger() {
-    return realTime() ? SparkPlugHttp.realTime() : Trigger.ProcessingTime(0);
+    return SparkPlugHttp.trigger(trigger);
   }
 
   public boolean executorMode() {
