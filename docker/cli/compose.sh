@@ -277,10 +277,11 @@ compose_submit() {
   if wants_help "$@"; then
     cat << 'EOF'
 Usage: sparkplug submit APP.jar [--class C] [--mode driver|executor] [--port P] [--name N]
-                        [--trigger realtime|microbatch] [--timeout 600] [-- APP_ARGS...]
+                        [--trigger realtime|microbatch] [--jars A.jar,B.jar] [--timeout 600]
+                        [-- APP_ARGS...]
 
-Makes APP.jar the stack's serving application: copies it to docker/apps/ (mounted read-only
-in the driver container), records the choice in docker/apps/submitted.env and recreates the
+Makes APP.jar the stack's serving application: copies it (and the --jars it needs beside the
+connector) to docker/apps/ (mounted read-only in the driver container), records the choice in docker/apps/submitted.env and recreates the
 driver container, which runs spark-submit in client mode with the connector on --jars. Waits
 until the service answers through HAProxy. --mode driver publishes port P (default
 SERVICE_PORT, 8080); --mode executor serves from every executor on the first free port of P
@@ -292,7 +293,8 @@ EOF
     return
   fi
   local opt_class="" opt_mode=driver opt_port="" opt_name="" opt_timeout=600 opt_trigger=realtime
-  parse_options "class mode port name timeout trigger" "$@"
+  local opt_jars=""
+  parse_options "class mode port name timeout trigger jars" "$@"
   [ ${#ARGS[@]} -ge 1 ] || die "submit needs the application jar: sparkplug submit APP.jar"
   local app_jar=${ARGS[0]}
   [ -f "$app_jar" ] || die "missing jar: $app_jar is no file (build the application first, e.g. mvn package)"
@@ -312,6 +314,15 @@ EOF
   stack_running || die "the stack is not running: sparkplug up"
   mkdir -p "$(apps_dir)"
   cp "$app_jar" "$(apps_dir)/$opt_name.jar"
+  # Extra jars go beside it, and reach spark-submit's --jars as paths in the driver container.
+  local extra_jars="" jar
+  local -a jar_list=()
+  [ -z "$opt_jars" ] || IFS=, read -r -a jar_list <<< "$opt_jars"
+  for jar in "${jar_list[@]+"${jar_list[@]}"}"; do
+    [ -f "$jar" ] || die "missing jar: $jar (--jars) is no file"
+    cp "$jar" "$(apps_dir)/$opt_name-lib-$(basename "$jar")"
+    extra_jars+="${extra_jars:+,}/opt/sparkplug/apps/$opt_name-lib-$(basename "$jar")"
+  done
   local port_key=SERVICE_PORT
   [ "$opt_mode" = driver ] || port_key=EXECUTOR_PORTS
   {
@@ -320,6 +331,7 @@ EOF
     echo "APP_CLASS=$opt_class"
     echo "MODE=$opt_mode"
     echo "TRIGGER=$opt_trigger"
+    echo "EXTRA_JARS=$extra_jars"
     [ -z "$opt_port" ] || echo "$port_key=$opt_port"
     [ ${#ARGS[@]} -le 1 ] || echo "APP_ARGS=${ARGS[*]:1}"
   } > "$(submitted_env).next"

@@ -1,48 +1,31 @@
 package io.sparkplug.cluster;
 
-import static org.apache.spark.sql.functions.broadcast;
-import static org.apache.spark.sql.functions.col;
-import static org.apache.spark.sql.functions.concat;
-import static org.apache.spark.sql.functions.from_json;
 import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.map;
-import static org.apache.spark.sql.functions.round;
-import static org.apache.spark.sql.functions.struct;
-import static org.apache.spark.sql.functions.to_json;
 import static org.apache.spark.sql.functions.udf;
-import static org.apache.spark.sql.functions.when;
 
-import java.util.List;
+import io.sparkplug.examples.QuoteService;
 import java.util.Map;
 import org.apache.spark.SparkEnv;
-import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
-import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.api.java.UDF0;
 import org.apache.spark.sql.expressions.UserDefinedFunction;
 import org.apache.spark.sql.streaming.DataStreamReader;
 import org.apache.spark.sql.streaming.StreamingQuery;
 import org.apache.spark.sql.types.DataTypes;
-import org.apache.spark.sql.types.StructType;
 
 /**
- * The README's price-quote API ({@code POST /quote}, the same request and reply bodies and the same
- * price list as {@code io.sparkplug.examples.QuoteService}, restated here because the stack's
- * driver has only this test jar and the connector on its class path) as {@code ComposeStackIT}
- * submits it to the container stack with {@code sparkplug submit --mode executor}. QuoteService
- * itself always serves in driver mode; this one takes its settings the way every container
- * application does, from {@code SPARKPLUG_PORT} (a range in executor mode), {@code SPARKPLUG_MODE},
- * {@code SPARKPLUG_CONTROL_PORT} and {@code SPARKPLUG_CHECKPOINT} (on the stack's HDFS), and marks
- * every reply with {@code x-served-by}, the executor that computed it.
+ * The README's price-quote API, computed by {@link QuoteService#replies} itself, as {@code
+ * ComposeStackIT} submits it to the container stack with {@code sparkplug submit --mode executor
+ * --jars <the examples jar>}. QuoteService's own main serves in driver mode only; this one takes
+ * its settings the way every container application does, from {@code SPARKPLUG_PORT} (a range in
+ * executor mode), {@code SPARKPLUG_MODE}, {@code SPARKPLUG_CONTROL_PORT} and {@code
+ * SPARKPLUG_CHECKPOINT} (on the stack's HDFS), and marks every reply with {@code x-served-by}, the
+ * executor that computed it.
  */
 public final class ComposeQuoteApp {
-  private static final StructType QUOTE_REQUEST =
-      new StructType()
-          .add("item", DataTypes.StringType)
-          .add("quantity", DataTypes.IntegerType)
-          .add("_corrupt_record", DataTypes.StringType);
 
   private ComposeQuoteApp() {}
 
@@ -77,50 +60,13 @@ public final class ComposeQuoteApp {
     }
     Dataset<Row> requests = reader.load();
 
-    Column parsed =
-        from_json(col("body").cast("string"), QUOTE_REQUEST, Map.of("mode", "PERMISSIVE"));
-    Dataset<Row> quotes =
-        requests
-            .select(col("id"), parsed.as("q"))
-            .select(
-                col("id"),
-                col("q").isNull().or(col("q._corrupt_record").isNotNull()).as("malformed"),
-                col("q.item"),
-                col("q.quantity"));
-    Dataset<Row> priced =
-        quotes.join(broadcast(prices(spark)), new String[] {"item"}, "left_outer");
-
-    Column quantity = col("quantity");
-    Column error =
-        when(
-                col("malformed"),
-                lit("body must be a JSON object like {\"item\":\"apple\",\"quantity\":3}"))
-            .when(col("item").isNull(), lit("missing field 'item'"))
-            .when(quantity.isNull(), lit("missing field 'quantity'"))
-            .when(quantity.leq(0), lit("quantity must be positive"))
-            .when(col("unitPrice").isNull(), concat(lit("unknown item '"), col("item"), lit("'")));
-    Column status =
-        when(col("malformed"), 400)
-            .when(col("item").isNull().or(quantity.isNull()).or(quantity.leq(0)), 400)
-            .when(col("unitPrice").isNull(), 404)
-            .otherwise(200);
-    Column quote =
-        struct(
-            col("item"),
-            quantity,
-            col("unitPrice"),
-            round(col("unitPrice").multiply(quantity), 2).as("total"));
+    // QuoteService's own computation, each reply marked with the executor that computed it.
     UserDefinedFunction executorId =
         udf((UDF0<String>) () -> SparkEnv.get().executorId(), DataTypes.StringType)
             .asNondeterministic();
     Dataset<Row> replies =
-        priced.select(
-            col("id"),
-            when(error.isNull(), to_json(quote))
-                .otherwise(to_json(struct(error.as("error"))))
-                .as("body"),
-            status.as("status"),
-            map(lit("x-served-by"), executorId.apply()).as("headers"));
+        QuoteService.replies(spark, requests)
+            .withColumn("headers", map(lit("x-served-by"), executorId.apply()));
 
     StreamingQuery query =
         replies
@@ -132,22 +78,5 @@ public final class ComposeQuoteApp {
             .start();
     System.out.println("quote service started in " + mode + " mode, checkpoint " + checkpoint);
     query.awaitTermination();
-  }
-
-  /** The price list of the README's example. */
-  private static Dataset<Row> prices(SparkSession spark) {
-    StructType schema =
-        new StructType()
-            .add("item", DataTypes.StringType, false)
-            .add("unitPrice", DataTypes.DoubleType, false);
-    List<Row> rows =
-        List.of(
-            RowFactory.create("apple", 0.5),
-            RowFactory.create("banana", 0.25),
-            RowFactory.create("cherry", 0.1),
-            RowFactory.create("mango", 1.2),
-            RowFactory.create("orange", 0.75),
-            RowFactory.create("pear", 0.6));
-    return spark.createDataFrame(rows, schema);
   }
 }

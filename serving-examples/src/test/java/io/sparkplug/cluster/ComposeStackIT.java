@@ -166,6 +166,9 @@ class ComposeStackIT {
         "executor",
         "--name",
         EXECUTOR_APP,
+        // QuoteService, whose computation the app serves, is in the examples jar.
+        "--jars",
+        ClusterTests.requiredFile("sparkplug.examples.jar").toString(),
         "--timeout",
         "240");
     ClusterTests.report("ComposeStackIT", "submit --mode executor to serving via HAProxy", started);
