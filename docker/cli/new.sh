@@ -12,11 +12,16 @@ maven_repo() {
   echo "${repo:-$HOME/.m2/repository}"
 }
 
-# The connector in the local Maven repository, installed from this checkout when missing.
+# The connector in the local Maven repository, installed from this checkout when missing (or,
+# for a snapshot, older than the connector this checkout last built).
 ensure_connector_installed() {
   local version=$1 force=$2 jar
   jar="$(maven_repo)/io/sparkplug/sparkplug-http-connector/$version/sparkplug-http-connector-$version.jar"
-  if [ -f "$jar" ] && [ "$force" = false ]; then
+  # A snapshot built in this checkout after the installed one was installed is newer code: the
+  # project would compile against a stale connector, so install again.
+  local built="$SPARKPLUG_REPO/connector/target/sparkplug-http-connector-$version.jar"
+  if [ -f "$jar" ] && [ "$force" = false ] &&
+    ! { [[ $version == *-SNAPSHOT ]] && [ -f "$built" ] && [ "$built" -nt "$jar" ]; }; then
     log "connector $version found in $(maven_repo)"
     return
   fi
@@ -51,14 +56,15 @@ Generates a Maven project for a serving application in D (default ./NAME):
   src/main/java/.../<Name>Service.java
                                a streaming query with format("sparkplug-http"): POST /hello
                                answers {"greeting":"Hello, <body>!"}; reads port, mode,
-                               controlPort and checkpoint from -D properties or SPARKPLUG_*
+                               controlPort, checkpoint and trigger from -D properties or
+                               SPARKPLUG_* (real-time mode unless trigger=microbatch)
   src/test/java/.../<Name>ServiceTest.java
                                the query on an embedded Spark, called over HTTP
   README.md                    how to build, test and run it (sparkplug submit)
 NAME is lower case letters, digits and dashes (my-service). The package defaults to
 com.example.<name without dashes>. The project depends on
 io.sparkplug:sparkplug-http-connector from the local Maven repository: when it is missing there
-(or with --install), this command first runs `mvn install -pl connector -am -DskipTests` in this
+(or older than this checkout's built snapshot, or with --install), this command first runs `mvn install -pl connector -am -DskipTests` in this
 checkout (offline when SPARKPLUG_MVN_OFFLINE=true). Then `mvn verify` in D builds and tests it.
 EOF
     return
