@@ -3,8 +3,12 @@ package io.sparkplug.cluster;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.IOException;
+import java.io.RandomAccessFile;
 import java.net.URI;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -13,6 +17,9 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
+import java.util.function.Predicate;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -172,9 +179,11 @@ class ClusterFaultsIT {
   }
 
   /**
-   * The victim's executor cut off: every packet to or from 127.0.0.13 is dropped for 20 s, longer
-   * than the 15 s after which an executor server that cannot reach the driver stops by itself.
-   * HAProxy's health check must drain it; after healing, it must serve again.
+   * The victim's executor cut off: every packet to or from 127.0.0.13 is dropped for 20 s.
+   * HAProxy's health checks must drain it; after healing, it must serve again. On loopback this
+   * cuts every connection made to the victim (HAProxy, the driver's calls to it, the Master's link
+   * to its Worker) but not those the executor opens to the driver at 127.0.0.1, which leave with
+   * source address 127.0.0.1: Spark's task traffic and the server's status calls go on.
    */
   @Test
   @Order(1)
@@ -269,15 +278,41 @@ class ClusterFaultsIT {
   @Order(3)
   void killedExecutorInDriverModeLosesNoRequest() throws Exception {
     awaitReplies();
-    long pid = cluster.executorPids(VICTIM).get(0);
+    ProcessHandle victim = cluster.executors(VICTIM).get(0);
+    long pid = victim.pid();
+    String headQuery = "[queryId = " + queryIdPrefix("head") + "]";
     FaultLoad load =
         new FaultLoad(
             "kill-executor", new FaultLoad.Target("127.0.0.1", headPort, "/"), "head: ", DEADLINE);
     load.start(RATE, Duration.ofSeconds(30));
-    long faultAt = awaitLoadTime(load, 8_000);
-    cluster.killExecutor(pid);
+    awaitLoadTime(load, 8_000);
+    // The kill lands while a task of the head query runs on the victim: right after the driver
+    // logs that task's start (tasks take 40-180 ms here; the log is read every 2 ms).
+    long logFrom = Files.size(driver.log());
+    awaitLogLine(
+        driver.log(),
+        logFrom,
+        line ->
+            line.contains(headQuery)
+                && line.contains("Starting task")
+                && line.contains("(" + VICTIM + ",executor"),
+        Duration.ofSeconds(20));
+    victim.destroyForcibly();
+    long faultAt = load.nowMs();
+    assertTrue(LocalCluster.awaitExit(victim, Duration.ofSeconds(10)), "executor survived -9");
     long killedAt = load.nowMs();
     load.awaitEnd(Duration.ofSeconds(60).plus(DEADLINE));
+    String lost =
+        linesFrom(driver.log(), logFrom).stream()
+            // Spark 4.2 words it "task N failed because while it was being computed, its
+            // executor exited"; older lines say "Lost task".
+            .filter(
+                line ->
+                    line.contains(headQuery)
+                        && (line.contains("Lost task") || line.contains("its executor exited")))
+            .findFirst()
+            .orElse("");
+    assertTrue(!lost.isEmpty(), "a task of the head query was lost with the executor");
     // The Worker starts a replacement executor; the executor-mode service gives it a server.
     long replacedAt =
         awaitUntilMs(
@@ -296,9 +331,10 @@ class ClusterFaultsIT {
         String.format(
             Locale.ROOT,
             "replacement executor serving (executor mode) %d ms after the kill; around and after"
-                + " the kill: %s",
+                + " the kill: %s; %s",
             replacedAt - killedAt,
-            after));
+            after,
+            lost.replaceFirst(".*\\[batchId = \\d+\\] ", "")));
     assertNoViolations(load);
     FaultLoad.Summary all = load.summary(0, Long.MAX_VALUE);
     assertEquals(all.requests(), all.ok(), "every request answered 200: " + all);
@@ -545,6 +581,63 @@ class ClusterFaultsIT {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       return -1;
+    }
+  }
+
+  // ---- the driver's log ---------------------------------------------------------------------
+
+  /** The first five characters of a query's id, as Spark tags its task log lines. */
+  private static String queryIdPrefix(String queryName) throws IOException {
+    Matcher matcher =
+        Pattern.compile("Starting " + queryName + " \\[id = ([0-9a-f]{5})")
+            .matcher(Files.readString(driver.log(), StandardCharsets.ISO_8859_1));
+    if (!matcher.find()) {
+      throw new IllegalStateException("no start of query " + queryName + " in " + driver.log());
+    }
+    return matcher.group(1);
+  }
+
+  /** Reads {@code log} from {@code offset} every 2 ms until a line matches (bounded). */
+  private static String awaitLogLine(Path log, long offset, Predicate<String> match, Duration bound)
+      throws IOException {
+    long deadline = System.nanoTime() + bound.toNanos();
+    StringBuilder partial = new StringBuilder();
+    try (RandomAccessFile file = new RandomAccessFile(log.toFile(), "r")) {
+      long at = offset;
+      byte[] buffer = new byte[64 * 1024];
+      while (System.nanoTime() < deadline) {
+        file.seek(at);
+        int n = file.read(buffer);
+        if (n > 0) {
+          at += n;
+          partial.append(new String(buffer, 0, n, StandardCharsets.ISO_8859_1));
+          int newline;
+          while ((newline = partial.indexOf("\n")) >= 0) {
+            String line = partial.substring(0, newline);
+            partial.delete(0, newline + 1);
+            if (match.test(line)) {
+              return line;
+            }
+          }
+          continue;
+        }
+        try {
+          Thread.sleep(2);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          break;
+        }
+      }
+    }
+    throw new AssertionError("no matching line in " + log + " within " + bound);
+  }
+
+  private static List<String> linesFrom(Path log, long offset) throws IOException {
+    try (RandomAccessFile file = new RandomAccessFile(log.toFile(), "r")) {
+      byte[] bytes = new byte[(int) Math.max(0, file.length() - offset)];
+      file.seek(offset);
+      file.readFully(bytes);
+      return new String(bytes, StandardCharsets.ISO_8859_1).lines().toList();
     }
   }
 
