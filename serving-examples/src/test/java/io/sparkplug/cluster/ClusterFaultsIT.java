@@ -135,7 +135,7 @@ class ClusterFaultsIT {
                 + "/checkpoints/echo,requestTimeout="
                 + REQUEST_TIMEOUT.toSeconds()
                 + "s",
-            "service=head,mode=driver,plan=echo,port="
+            "service=head,mode=driver,plan=slowtask,port="
                 + headPort
                 + ",checkpoint="
                 + hdfs
@@ -287,7 +287,8 @@ class ClusterFaultsIT {
     load.start(RATE, Duration.ofSeconds(30));
     awaitLoadTime(load, 8_000);
     // The kill lands while a task of the head query runs on the victim: right after the driver
-    // logs that task's start (tasks take 40-180 ms here; the log is read every 2 ms).
+    // logs that task's start (plan=slowtask holds every task at least 400 ms; the log is read
+    // every 2 ms).
     long logFrom = Files.size(driver.log());
     awaitLogLine(
         driver.log(),
