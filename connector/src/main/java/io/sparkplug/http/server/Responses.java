@@ -14,8 +14,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * A {@link Reply} as the HTTP response one exchange gets: its status, headers and body, the default
- * content type, the length, no body for {@code HEAD}, and the connection header. A reply that is
- * not valid HTTP (a status outside 200-599, a bad header) becomes a 500.
+ * content type, the CORS headers for an allowed origin, the length, no body for {@code HEAD}, and
+ * the connection header. A reply that is not valid HTTP (a status outside 200-599, a bad header)
+ * becomes a 500.
  */
 final class Responses {
   private static final Logger LOG = LoggerFactory.getLogger(Responses.class);
@@ -34,6 +35,10 @@ final class Responses {
       response = build(Reply.error(500, "Internal Server Error", close), exchange.version);
     }
     HttpHeaders headers = response.headers();
+    if (exchange.corsOrigin != null) {
+      headers.set(HttpHeaderNames.ACCESS_CONTROL_ALLOW_ORIGIN, exchange.corsOrigin);
+      headers.add(HttpHeaderNames.VARY, HttpHeaderNames.ORIGIN);
+    }
     headers.setInt(HttpHeaderNames.CONTENT_LENGTH, response.content().readableBytes());
     if (exchange.head) {
       response.content().clear();
