@@ -37,7 +37,7 @@ final class Responses {
     HttpHeaders headers = response.headers();
     if (exchange.corsOrigin != null) {
       headers.set(HttpHeaderNames.ACCESS_CONTROL_ALLOW_ORIGIN, exchange.corsOrigin);
-      headers.add(HttpHeaderNames.VARY, HttpHeaderNames.ORIGIN);
+      headers.add(HttpHeaderNames.VARY, "Origin");
     }
     headers.setInt(HttpHeaderNames.CONTENT_LENGTH, response.content().readableBytes());
     if (exchange.head) {
