@@ -153,7 +153,9 @@ class BrowserTest {
 
     Path png = Path.of("target", "openapi-swagger-ui.png");
     Files.createDirectories(png.getParent());
-    Chromium.screenshot(pages.url("/swagger.html"), png, 1280, 1400, 20_000);
+    // Deep link: the templated POST opened, its parameter, typed body and replies in view.
+    Chromium.screenshot(
+        pages.url("/swagger.html#/default/postUsersIdRecommendations"), png, 1280, 2600, 20_000);
     assertTrue(Files.size(png) > 10_000, "screenshot too small to show anything");
   }
 
@@ -167,8 +169,7 @@ class BrowserTest {
         + TOKEN
         + "'}, body: JSON.stringify({n: 1})})"
         + ".then(r => r.text().then(t => {document.getElementById('out').textContent ="
-        + " 'status ' + r.status + ' origin ' + r.headers.get('Access-Control-Allow-Origin')"
-        + " + ' body ' + t;}))"
+        + " 'status ' + r.status + ' body ' + t;}))"
         + ".catch(e => {document.getElementById('out').textContent = 'failed: ' + e.name;});"
         + "</script></body></html>";
   }
@@ -178,8 +179,7 @@ class BrowserTest {
     pages.page("/fetch.html", fetchPage(Http.uri(guardedPort, "/quote").toString()));
     String dom = Chromium.dumpDom(pages.url("/fetch.html"), 15_000);
     assertTrue(
-        dom.contains("status 200 origin " + pages.origin() + " body quoted {\"n\":1}"),
-        "the page did not get the reply: " + dom);
+        dom.contains("status 200 body quoted {\"n\":1}"), "the page did not get the reply: " + dom);
   }
 
   @Test

@@ -59,7 +59,7 @@ final class PageServer implements AutoCloseable {
             + "<div id=\"swagger-ui\"></div><script src=\"/swagger/swagger-ui-bundle.js\"></script>"
             + "<script>window.ui = SwaggerUIBundle({url: '"
             + specUrl
-            + "', dom_id: '#swagger-ui', deepLinking: false, docExpansion: 'list',"
+            + "', dom_id: '#swagger-ui', deepLinking: true, docExpansion: 'list',"
             + " defaultModelsExpandDepth: 0, validatorUrl: null});</script></body></html>");
   }
 

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.netty.handler.codec.http.HttpResponseStatus;
 import io.sparkplug.http.config.ServiceOptions;
 import io.sparkplug.http.rows.JsonSchemas;
 import java.util.ArrayList;
@@ -329,7 +330,9 @@ final class OpenApiDocument {
         .putObject("type")
         .put("type", "string")
         .put("format", "uri-reference")
-        .put("description", "about:blank for plain HTTP errors");
+        .put("description", "about:blank for plain HTTP errors")
+        .putArray("examples")
+        .add("about:blank");
     props.putObject("title").put("type", "string").put("description", "the reason phrase");
     props.putObject("status").put("type", "integer").put("minimum", 400).put("maximum", 599);
     props.putObject("detail").put("type", "string");
@@ -391,9 +394,15 @@ final class OpenApiDocument {
   }
 
   private static ObjectNode plainError(ObjectNode responses, String status, String description) {
-    error(responses, status, description)
-        .putObject("schema")
-        .put("$ref", "#/components/schemas/Problem");
+    ObjectNode media = error(responses, status, description);
+    media.putObject("schema").put("$ref", "#/components/schemas/Problem");
+    int code = Integer.parseInt(status);
+    media
+        .putObject("example")
+        .put("type", "about:blank")
+        .put("title", HttpResponseStatus.valueOf(code).reasonPhrase())
+        .put("status", code)
+        .put("detail", description);
     return (ObjectNode) responses.get(ERROR_NAMES.get(status));
   }
 
