@@ -252,6 +252,62 @@ class OpenApiTest {
   }
 
   @Test
+  void executorServerPublishesItsServiceAndTheSinksReplySchema() throws Exception {
+    int executorPort = TestSpark.freePort();
+    String origin = "http://ui.example.test";
+    StreamingQuery query =
+        TestQueries.serve(
+            TestSpark.requests(
+                    executorPort,
+                    "mode",
+                    "executor",
+                    "controlPort",
+                    Integer.toString(TestSpark.freePort()),
+                    "path",
+                    "/score",
+                    "requestSchema",
+                    "x DOUBLE NOT NULL",
+                    "corsOrigins",
+                    origin)
+                .select(col("id"), lit("{\"score\":1.0}").as("body")),
+            "port",
+            Integer.toString(executorPort),
+            "path",
+            "/score",
+            "replySchema",
+            "score DOUBLE NOT NULL");
+    try {
+      TestSpark.awaitListening(executorPort);
+      // A reply task has run in the executor once a request was answered.
+      assertEquals(200, Http.post(executorPort, "/score", "{\"x\":2}").statusCode());
+      HttpResponse<String> response =
+          Http.send(
+              HttpRequest.newBuilder(Http.uri(executorPort, "/-/openapi.json"))
+                  .header("Origin", origin)
+                  .build());
+      assertEquals(200, response.statusCode());
+      assertEquals(origin, response.headers().firstValue("access-control-allow-origin").orElse(""));
+      assertValid(response.body());
+      JsonNode post = JSON.readTree(response.body()).at("/paths/~1score/post");
+      assertEquals(
+          "x",
+          post.at("/requestBody/content")
+              .path("application/json")
+              .at("/schema/required/0")
+              .asText());
+      assertEquals(
+          "score",
+          post.at("/responses/200/content")
+              .path("application/json")
+              .at("/schema/required/0")
+              .asText());
+    } finally {
+      query.stop();
+    }
+    TestSpark.awaitNotListening(executorPort);
+  }
+
+  @Test
   void invalidReplySchemaFailsTheQueryNamingTheOption() throws Exception {
     int other = TestSpark.freePort();
     StreamingQuery query =

@@ -25,15 +25,33 @@ public final class LocalServices {
    */
   public static void replySchema(int port, String path, StructType schema) {
     REPLY_SCHEMAS.put(port + " " + (path == null ? "*" : path), schema);
+    if (path != null) {
+      // An executor-mode service binds the first free port of a range: match its path on any.
+      REPLY_SCHEMAS.put("* " + path, schema);
+    }
   }
 
   /** The reply shape declared for the service at {@code port}{@code path}, or null. */
   static StructType replySchemaFor(int port, String path) {
-    StructType schema = REPLY_SCHEMAS.get(port + " " + path);
-    if (schema == null) {
-      schema = REPLY_SCHEMAS.get(port + " *");
+    for (String key : new String[] {port + " " + path, port + " *", "* " + path, "0 *"}) {
+      StructType schema = REPLY_SCHEMAS.get(key);
+      if (schema != null) {
+        return schema;
+      }
     }
-    return schema != null ? schema : REPLY_SCHEMAS.get("0 *");
+    return null;
+  }
+
+  /**
+   * A service closed: forget the shapes declared for it, so a later query on the same path that
+   * declares none publishes none; the sink of a query that goes on registers again.
+   */
+  static void serviceClosed(int port, String path) {
+    REPLY_SCHEMAS.remove(port + " " + path);
+    REPLY_SCHEMAS.remove("* " + path);
+    if (!ServerRegistry.anyService()) {
+      REPLY_SCHEMAS.clear();
+    }
   }
 
   /** True when a service answers {@code path} on {@code port} here; a null path means any. */

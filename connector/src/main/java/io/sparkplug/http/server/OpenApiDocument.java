@@ -361,11 +361,23 @@ final class OpenApiDocument {
   }
 
   private static void errorResponses(ObjectNode responses) {
-    error(responses, "400", "Malformed request, or a body that does not match requestSchema.")
+    ObjectNode badRequest =
+        error(responses, "400", "Malformed request, or a body that does not match requestSchema.");
+    badRequest
         .putObject("schema")
         .putArray("oneOf")
         .add(JSON.createObjectNode().put("$ref", "#/components/schemas/InvalidRequestProblem"))
         .add(JSON.createObjectNode().put("$ref", "#/components/schemas/Problem"));
+    ObjectNode invalid = badRequest.putObject("example");
+    invalid
+        .put("type", "urn:sparkplug-http:problem:invalid-request")
+        .put("title", "Invalid request body")
+        .put("status", 400)
+        .put("detail", "The body does not match the service's requestSchema.")
+        .putArray("errors")
+        .addObject()
+        .put("pointer", "/quantity")
+        .put("detail", "expected an integer");
     ObjectNode unauthorized =
         plainError(responses, "401", "Missing or wrong bearer token (option authToken).");
     unauthorized
