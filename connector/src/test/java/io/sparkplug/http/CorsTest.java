@@ -143,8 +143,12 @@ class CorsTest {
                 + ALLOWED
                 + "\r\nContent-Length: 0\r\n\r\n");
     assertEquals(401, refused.status());
-    // The browser may read why it was refused.
+    // The browser may read why it was refused, WWW-Authenticate included.
     assertEquals(ALLOWED, refused.header("access-control-allow-origin"));
+    assertTrue(
+        refused.header("access-control-expose-headers").contains("WWW-Authenticate"),
+        refused.headers().toString());
+    assertNull(ok.header("access-control-expose-headers"), "nothing beyond the safelist to show");
 
     RawResponse stranger =
         exchange(

@@ -36,8 +36,13 @@ final class Responses {
     }
     HttpHeaders headers = response.headers();
     if (exchange.corsOrigin != null) {
+      String exposed = exposedHeaders(headers);
       headers.set(HttpHeaderNames.ACCESS_CONTROL_ALLOW_ORIGIN, exchange.corsOrigin);
       headers.add(HttpHeaderNames.VARY, "Origin");
+      if (!exposed.isEmpty()) {
+        // A page's script may read the query's own headers, Retry-After and the like.
+        headers.set(HttpHeaderNames.ACCESS_CONTROL_EXPOSE_HEADERS, exposed);
+      }
     }
     headers.setInt(HttpHeaderNames.CONTENT_LENGTH, response.content().readableBytes());
     if (exchange.head) {
@@ -50,6 +55,29 @@ final class Responses {
     }
     return response;
   }
+
+  /** Headers a browser hides from cross-origin scripts unless they are exposed. */
+  private static String exposedHeaders(HttpHeaders headers) {
+    StringBuilder names = new StringBuilder();
+    for (String name : headers.names()) {
+      if (!SAFELISTED.contains(name.toLowerCase(java.util.Locale.ROOT))) {
+        names.append(names.length() == 0 ? "" : ", ").append(name);
+      }
+    }
+    return names.toString();
+  }
+
+  private static final java.util.Set<String> SAFELISTED =
+      java.util.Set.of(
+          "cache-control",
+          "content-language",
+          "content-length",
+          "content-type",
+          "expires",
+          "last-modified",
+          "pragma",
+          "vary",
+          "connection");
 
   private static FullHttpResponse build(Reply reply, HttpVersion version) {
     int status = reply.status();
