@@ -394,7 +394,8 @@ final class OpenApiDocument {
     plainError(responses, "408", "The request was not received within readTimeout.");
     plainError(responses, "413", "The body is larger than maxBodyBytes.");
     plainError(responses, "414", "The request line is longer than maxInitialLineLength.");
-    plainError(responses, "415", "The body is not JSON while the service has a requestSchema.");
+    plainError(
+        responses, "415", "The Content-Type is not JSON while the service has a requestSchema.");
     plainError(responses, "417", "An Expect other than 100-continue.");
     plainError(responses, "431", "The header block is larger than maxHeaderBytes.");
     plainError(responses, "500", "The query failed before it replied.");
