@@ -159,6 +159,8 @@ class CorsTest {
                 + "\r\n\r\n");
     assertEquals(200, stranger.status());
     assertNull(stranger.header("access-control-allow-origin"));
+    // Not a CORS header: a cache must not hand this reply to an allowed origin.
+    assertEquals("Origin", stranger.header("vary"));
   }
 
   @Test

@@ -43,6 +43,9 @@ final class Responses {
         // A page's script may read the query's own headers, Retry-After and the like.
         headers.set(HttpHeaderNames.ACCESS_CONTROL_EXPOSE_HEADERS, exposed);
       }
+    } else if (exchange.service != null && !exchange.service.options().corsOrigins().isEmpty()) {
+      // The reply would differ for an allowed origin: caches must key it by Origin too.
+      headers.add(HttpHeaderNames.VARY, "Origin");
     }
     headers.setInt(HttpHeaderNames.CONTENT_LENGTH, response.content().readableBytes());
     if (exchange.head) {
