@@ -70,6 +70,8 @@ public final class Wire {
         writeStrings(out, record.headerValues());
         writeBytes(out, record.body());
         out.writeLong(record.receivedAtMicros());
+        writeBytes(out, record.request());
+        out.writeInt(record.requestFields());
       }
     } catch (IOException e) {
       throw new UncheckedIOException(e);
@@ -91,7 +93,9 @@ public final class Wire {
               readStrings(in),
               readStrings(in),
               readBytes(in),
-              in.readLong()));
+              in.readLong(),
+              readBytes(in),
+              in.readInt()));
     }
     return records;
   }

@@ -6,6 +6,7 @@ import java.util.LinkedHashSet;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import org.apache.spark.sql.types.StructType;
 
 /**
  * Options of a {@code sparkplug-http} source: where it listens and the limits that protect it. Read
@@ -149,6 +150,28 @@ public final class ServiceOptions implements Serializable {
   /** PEM CA certificates: clients must present a certificate they sign (mutual TLS). */
   public static final String TLS_CLIENT_CA_FILE_CONFIG = "tlsClientCaFile";
 
+  /**
+   * Spark DDL of the JSON body every request must carry, such as {@code item STRING NOT NULL,
+   * quantity INT}; the query sees it as the {@code request} column. Default: none (no validation).
+   */
+  public static final String REQUEST_SCHEMA_CONFIG = "requestSchema";
+
+  /**
+   * What a body field the {@link #REQUEST_SCHEMA_CONFIG} does not name does: {@code ignore} or
+   * {@code reject} (400). Default: {@value #UNKNOWN_FIELDS_DEFAULT}.
+   */
+  public static final String UNKNOWN_FIELDS_CONFIG = "unknownFields";
+
+  public static final String UNKNOWN_FIELDS_DEFAULT = "ignore";
+
+  /**
+   * Deepest JSON nesting a typed body may have; deeper gets 400. Default: {@value
+   * #MAX_JSON_DEPTH_DEFAULT}.
+   */
+  public static final String MAX_JSON_DEPTH_CONFIG = "maxJsonDepth";
+
+  public static final int MAX_JSON_DEPTH_DEFAULT = 64;
+
   private final int port;
   private final int lastPort;
   private final int controlPort;
@@ -172,6 +195,9 @@ public final class ServiceOptions implements Serializable {
   private final String tlsKeyFile;
   private final String tlsKeyPassword;
   private final String tlsClientCaFile;
+  private final StructType requestSchema;
+  private final boolean rejectUnknownFields;
+  private final int maxJsonDepth;
 
   private ServiceOptions(OptionReader in) {
     mode =
@@ -234,11 +260,55 @@ public final class ServiceOptions implements Serializable {
       throw new IllegalArgumentException(
           "sparkplug-http: option 'tlsClientCaFile' needs 'tlsCertFile' and 'tlsKeyFile'");
     }
+    requestSchema = RequestSchemas.parse(in.raw(REQUEST_SCHEMA_CONFIG));
+    rejectUnknownFields =
+        in.lowerCaseChoice(UNKNOWN_FIELDS_CONFIG, UNKNOWN_FIELDS_DEFAULT, "ignore", "reject")
+            .equals("reject");
+    maxJsonDepth = in.intInRange(MAX_JSON_DEPTH_CONFIG, MAX_JSON_DEPTH_DEFAULT, 1, 10_000);
+    if (requestSchema != null) {
+      int schemaDepth = RequestSchemas.depth(requestSchema);
+      if (schemaDepth > maxJsonDepth) {
+        throw OptionReader.invalid(
+            MAX_JSON_DEPTH_CONFIG,
+            Integer.toString(maxJsonDepth),
+            "the requestSchema nests " + schemaDepth + " levels deep; allow at least that");
+      }
+    }
+  }
+
+  /**
+   * The request body's schema, or null when requests are not validated. Parsed once from {@link
+   * #REQUEST_SCHEMA_CONFIG}: an invalid DDL or an unsupported type failed {@link #parse}.
+   */
+  public StructType requestSchema() {
+    return requestSchema;
+  }
+
+  /** Whether a body field the request schema does not name gets 400 (else it is ignored). */
+  public boolean rejectUnknownFields() {
+    return rejectUnknownFields;
+  }
+
+  /** The deepest JSON nesting a typed body may have. */
+  public int maxJsonDepth() {
+    return maxJsonDepth;
   }
 
   /** Validates the options of a source; throws {@link IllegalArgumentException} naming the key. */
   public static ServiceOptions parse(Map<String, String> options) {
     return new ServiceOptions(new OptionReader(options));
+  }
+
+  /**
+   * The request schema the options name, or null when unset or invalid: the table's schema is
+   * needed before the options are validated, and an invalid one fails when the query starts.
+   */
+  public static StructType requestSchemaIfValid(Map<String, String> options) {
+    try {
+      return RequestSchemas.parse(new OptionReader(options).raw(REQUEST_SCHEMA_CONFIG));
+    } catch (IllegalArgumentException e) {
+      return null;
+    }
   }
 
   /** Checks a service path and drops trailing slashes: {@code /api/} serves as {@code /api}. */

@@ -3,15 +3,36 @@ package io.sparkplug.http.rows;
 import io.sparkplug.http.server.RequestRecord;
 import org.apache.spark.sql.catalyst.InternalRow;
 import org.apache.spark.sql.catalyst.expressions.GenericInternalRow;
+import org.apache.spark.sql.catalyst.expressions.UnsafeRow;
 import org.apache.spark.sql.catalyst.util.ArrayBasedMapData;
 import org.apache.spark.sql.catalyst.util.GenericArrayData;
 import org.apache.spark.unsafe.types.UTF8String;
 
-/** A request as the row {@link RequestSchema} describes, for every reader of both modes. */
+/**
+ * A request as the row {@link RequestSchema} describes, for every reader of both modes. A typed
+ * request's {@code request} column is the {@link UnsafeRow} the server built when it validated the
+ * body ({@link JsonRequests}): the reader wraps those bytes and parses nothing.
+ */
 public final class RequestRows {
   private RequestRows() {}
 
   public static InternalRow toRow(RequestRecord record) {
+    byte[] request = record.request();
+    if (request != null) {
+      UnsafeRow typed = new UnsafeRow(record.requestFields());
+      typed.pointTo(request, request.length);
+      return new GenericInternalRow(
+          new Object[] {
+            UTF8String.fromString(record.id()),
+            UTF8String.fromString(record.method()),
+            UTF8String.fromString(record.path()),
+            UTF8String.fromString(record.query()),
+            new ArrayBasedMapData(utf8(record.headerNames()), utf8(record.headerValues())),
+            record.body(),
+            record.receivedAtMicros(),
+            typed
+          });
+    }
     return new GenericInternalRow(
         new Object[] {
           UTF8String.fromString(record.id()),

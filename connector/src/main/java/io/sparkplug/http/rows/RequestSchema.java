@@ -26,5 +26,13 @@ public final class RequestSchema {
           .add(BODY, DataTypes.BinaryType, false)
           .add(RECEIVED_AT, DataTypes.TimestampType, false);
 
+  /** The typed body's column, present when the source has a {@code requestSchema}. */
+  public static final String REQUEST = "request";
+
   private RequestSchema() {}
+
+  /** The request rows of a source: {@link #SCHEMA}, plus {@code request} with a request schema. */
+  public static StructType of(StructType requestSchema) {
+    return requestSchema == null ? SCHEMA : SCHEMA.add(REQUEST, requestSchema, false);
+  }
 }

@@ -17,6 +17,7 @@ import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.util.ReferenceCountUtil;
 import io.sparkplug.http.reply.Reply;
+import io.sparkplug.http.rows.JsonRequests;
 import io.sparkplug.http.server.RequestChecks.Rejection;
 import java.time.Instant;
 import java.util.ArrayDeque;
@@ -150,6 +151,16 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
     releaseRequest();
 
     boolean keepAlive = HttpUtil.isKeepAlive(request);
+    byte[] typed = null;
+    JsonRequests typedBodies = service.typedBodies();
+    if (typedBodies != null) {
+      try {
+        typed = typedBodies.toRow(bytes);
+      } catch (JsonRequests.Invalid invalid) {
+        refuseBody(request, keepAlive, invalid);
+        return;
+      }
+    }
     long sequence = service.nextSequence();
     Exchange exchange =
         new Exchange(
@@ -164,7 +175,37 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
       closing = true;
     }
     service.admit(
-        exchange, RequestRecord.of(service.idFor(sequence), request, bytes, receivedAtMicros));
+        exchange,
+        RequestRecord.of(
+            service.idFor(sequence),
+            request,
+            bytes,
+            receivedAtMicros,
+            typed,
+            typed == null ? 0 : typedBodies.fieldCount()));
+  }
+
+  /**
+   * A whole body that does not match the service's {@code requestSchema}: 400 with the problem
+   * document, in order with the connection's other replies. The body was read in full, so the
+   * connection stays open.
+   */
+  private void refuseBody(HttpRequest request, boolean keepAlive, JsonRequests.Invalid invalid) {
+    server.rejections().count(RequestChecks.Reason.INVALID_BODY);
+    if (!keepAlive) {
+      closing = true;
+    }
+    Exchange exchange =
+        new Exchange(
+            -1,
+            null,
+            this,
+            keepAlive,
+            request.protocolVersion(),
+            request.method().equals(HttpMethod.HEAD));
+    exchange.claim();
+    owed.add(exchange);
+    exchange.respond(Reply.problem(400, invalid.problemJson(), false));
   }
 
   /** Health and metrics: answered here, in order with the connection's other replies. */

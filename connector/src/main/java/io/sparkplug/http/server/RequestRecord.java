@@ -23,6 +23,12 @@ public final class RequestRecord implements Serializable {
   private final byte[] body;
   private final long receivedAtMicros;
 
+  /** The typed body as {@code UnsafeRow} bytes, when the service has a request schema; or null. */
+  private final byte[] request;
+
+  /** Fields of the {@code request} struct (what wraps {@link #request}); 0 without a schema. */
+  private final int requestFields;
+
   public RequestRecord(
       String id,
       String method,
@@ -32,6 +38,20 @@ public final class RequestRecord implements Serializable {
       String[] headerValues,
       byte[] body,
       long receivedAtMicros) {
+    this(id, method, path, query, headerNames, headerValues, body, receivedAtMicros, null, 0);
+  }
+
+  public RequestRecord(
+      String id,
+      String method,
+      String path,
+      String query,
+      String[] headerNames,
+      String[] headerValues,
+      byte[] body,
+      long receivedAtMicros,
+      byte[] request,
+      int requestFields) {
     this.id = id;
     this.method = method;
     this.path = path;
@@ -40,6 +60,8 @@ public final class RequestRecord implements Serializable {
     this.headerValues = headerValues;
     this.body = body;
     this.receivedAtMicros = receivedAtMicros;
+    this.request = request;
+    this.requestFields = requestFields;
   }
 
   public String id() {
@@ -74,8 +96,23 @@ public final class RequestRecord implements Serializable {
     return receivedAtMicros;
   }
 
+  /** The validated, typed body ({@code UnsafeRow} bytes), or null without a request schema. */
+  public byte[] request() {
+    return request;
+  }
+
+  public int requestFields() {
+    return requestFields;
+  }
+
   /** The record of a decoded request whose whole body has arrived. */
-  static RequestRecord of(String id, HttpRequest request, byte[] bytes, long receivedAtMicros) {
+  static RequestRecord of(
+      String id,
+      HttpRequest request,
+      byte[] bytes,
+      long receivedAtMicros,
+      byte[] typed,
+      int typedFields) {
     String uri = request.uri();
     int query = uri.indexOf('?');
     HttpHeaders headers = request.headers();
@@ -92,7 +129,9 @@ public final class RequestRecord implements Serializable {
         joined.keySet().toArray(new String[0]),
         joined.values().toArray(new String[0]),
         bytes,
-        receivedAtMicros);
+        receivedAtMicros,
+        typed,
+        typedFields);
   }
 
   private static String join(String first, String second) {
