@@ -70,6 +70,8 @@ public final class Wire {
         writeStrings(out, record.headerValues());
         writeBytes(out, record.body());
         out.writeLong(record.receivedAtMicros());
+        writeStrings(out, record.paramNames());
+        writeStrings(out, record.paramValues());
         writeBytes(out, record.request());
         out.writeInt(record.requestFields());
       }
@@ -94,6 +96,8 @@ public final class Wire {
               readStrings(in),
               readBytes(in),
               in.readLong(),
+              readStrings(in),
+              readStrings(in),
               readBytes(in),
               in.readInt()));
     }

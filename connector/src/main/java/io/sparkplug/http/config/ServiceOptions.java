@@ -28,7 +28,10 @@ public final class ServiceOptions implements Serializable {
   /** Address to bind. Default: loopback for a {@code local} master, all interfaces otherwise. */
   public static final String HOST_CONFIG = "host";
 
-  /** Path (and everything below it) this service answers. Default: {@value #PATH_DEFAULT}. */
+  /**
+   * Path (and everything below it) this service answers; a segment {@code {name}} matches any one
+   * segment and its value goes to the {@code params} column. Default: {@value #PATH_DEFAULT}.
+   */
   public static final String PATH_CONFIG = "path";
 
   public static final String PATH_DEFAULT = "/";
@@ -177,6 +180,7 @@ public final class ServiceOptions implements Serializable {
   private final int controlPort;
   private final String host;
   private final String path;
+  private final PathTemplate pathTemplate;
   private final Mode mode;
   private final Set<String> methods;
   private final long requestTimeoutMs;
@@ -223,6 +227,7 @@ public final class ServiceOptions implements Serializable {
     controlPort = in.intInRange(CONTROL_PORT_CONFIG, CONTROL_PORT_DEFAULT, 0, 65_535);
     host = in.string(HOST_CONFIG, null);
     path = normalizePath(in.string(PATH_CONFIG, PATH_DEFAULT));
+    pathTemplate = PathTemplate.parse(path);
     methods = parseMethods(in.string(METHODS_CONFIG, METHODS_DEFAULT));
     requestTimeoutMs = in.positiveMillis(REQUEST_TIMEOUT_CONFIG, REQUEST_TIMEOUT_DEFAULT);
     maxPendingRequests = in.intInRange(MAX_PENDING_CONFIG, MAX_PENDING_DEFAULT, 1, 10_000_000);
@@ -364,6 +369,11 @@ public final class ServiceOptions implements Serializable {
 
   public String path() {
     return path;
+  }
+
+  /** The path as a template: its literal segments and {@code {name}} parameters. */
+  public PathTemplate pathTemplate() {
+    return pathTemplate;
   }
 
   public Mode mode() {

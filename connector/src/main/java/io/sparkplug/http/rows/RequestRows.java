@@ -14,6 +14,10 @@ import org.apache.spark.unsafe.types.UTF8String;
  * body ({@link JsonRequests}): the reader wraps those bytes and parses nothing.
  */
 public final class RequestRows {
+  private static final ArrayBasedMapData EMPTY =
+      new ArrayBasedMapData(
+          new GenericArrayData(new Object[0]), new GenericArrayData(new Object[0]));
+
   private RequestRows() {}
 
   public static InternalRow toRow(RequestRecord record) {
@@ -30,6 +34,7 @@ public final class RequestRows {
             new ArrayBasedMapData(utf8(record.headerNames()), utf8(record.headerValues())),
             record.body(),
             record.receivedAtMicros(),
+            params(record),
             typed
           });
     }
@@ -41,8 +46,15 @@ public final class RequestRows {
           UTF8String.fromString(record.query()),
           new ArrayBasedMapData(utf8(record.headerNames()), utf8(record.headerValues())),
           record.body(),
-          record.receivedAtMicros()
+          record.receivedAtMicros(),
+          params(record)
         });
+  }
+
+  private static ArrayBasedMapData params(RequestRecord record) {
+    return record.paramNames().length == 0
+        ? EMPTY
+        : new ArrayBasedMapData(utf8(record.paramNames()), utf8(record.paramValues()));
   }
 
   private static GenericArrayData utf8(String[] values) {

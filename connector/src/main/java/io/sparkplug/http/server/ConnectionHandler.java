@@ -178,6 +178,7 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
         exchange,
         RequestRecord.of(
             service.idFor(sequence),
+            service.options().pathTemplate(),
             request,
             bytes,
             receivedAtMicros,
