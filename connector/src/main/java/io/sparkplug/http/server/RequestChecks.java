@@ -114,8 +114,9 @@ final class RequestChecks {
         && !HttpUtil.is100ContinueExpected(request)) {
       return Rejection.of(417, "Expectation Failed", Reason.BAD_REQUEST);
     }
-    if (service.requestSchema() != null
-        && !isJson(request.headers().get(HttpHeaderNames.CONTENT_TYPE))) {
+    String contentType = request.headers().get(HttpHeaderNames.CONTENT_TYPE);
+    if (service.requestSchema() != null && contentType != null && !isJson(contentType)) {
+      // No Content-Type at all is taken for JSON: the body is checked anyway.
       return NOT_JSON;
     }
     return null;
@@ -129,9 +130,6 @@ final class RequestChecks {
 
   /** {@code application/json} or a {@code +json} type, with any parameters. */
   static boolean isJson(String contentType) {
-    if (contentType == null) {
-      return false;
-    }
     int semicolon = contentType.indexOf(';');
     String type =
         (semicolon < 0 ? contentType : contentType.substring(0, semicolon))
