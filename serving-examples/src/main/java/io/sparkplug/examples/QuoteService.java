@@ -45,7 +45,7 @@ public final class QuoteService {
    * every body against it before the query sees it, and answers a body that does not match with 400
    * and a problem document naming the field (not JSON, a missing field, a string quantity).
    */
-  static final String QUOTE_REQUEST = "item STRING NOT NULL, quantity INT NOT NULL";
+  public static final String QUOTE_REQUEST = "item STRING NOT NULL, quantity INT NOT NULL";
 
   private QuoteService() {}
 
