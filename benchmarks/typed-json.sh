@@ -15,7 +15,7 @@ repo=$(cd .. && pwd)
 
 rounds=${ROUNDS:-3}
 seconds=${SECONDS_PER_RUN:-8}
-warmup=2
+warmup=${WARMUP:-3}
 
 if [[ -z ${SKIP_BUILD:-} ]]; then
   mvn -q -B -o -f "$repo/pom.xml" -pl benchmarks -am -DskipTests package
@@ -69,6 +69,20 @@ start spark "${tuned[@]}" -cp "$jar" io.sparkplug.bench.SparkPlugServer --port "
   --checkpoint-root /dev/shm --max-seconds 1800
 
 body='{"name":"ada","amount":12.5}'
+# The real-time readers start after READY: wait (bounded) until each path answers.
+ready() {
+  for _ in $(seq 1 90); do
+    if [[ $(curl -s -o /dev/null -w '%{http_code}' --max-time 20 -H 'Content-Type: application/json' \
+      -d "$body" "$1") == 200 ]]; then
+      return 0
+    fi
+    sleep 1
+  done
+  echo "$1 does not answer" >&2
+  exit 1
+}
+ready "http://127.0.0.1:$spark_port/json"
+ready "http://127.0.0.1:$spark_port/json-typed"
 # load SYSTEM URL
 load() {
   local system=$1 url=$2 line

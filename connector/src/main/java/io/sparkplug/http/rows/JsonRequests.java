@@ -178,6 +178,10 @@ public final class JsonRequests {
     } catch (IOException e) {
       // A byte array cannot fail to read; Jackson only declares it.
       throw new UncheckedIOException(e);
+    } catch (RuntimeException e) {
+      // A value no check foresaw must still get an answer, never a dropped connection.
+      walk.errors.add(new FieldError(pointer(walk.parser), "a value that cannot be read here"));
+      throw new Invalid("The request body could not be read.", walk.errors);
     }
   }
 
