@@ -35,7 +35,7 @@ class TypedRequestsTest {
           + " str STRING, flag BOOLEAN, bin BINARY, day DATE, at TIMESTAMP, local TIMESTAMP_NTZ,"
           + " tags ARRAY<STRING>, counts MAP<STRING, INT>,"
           + " items ARRAY<STRUCT<item: STRING NOT NULL, quantity: INT NOT NULL>>,"
-          + " nested STRUCT<name: STRING, inner: STRUCT<x: INT>>";
+          + " nested STRUCT<name: STRING, inner: STRUCT<x: INT>>, code VARCHAR(3)";
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final String PROBLEM = "application/problem+json";
   private static int port;
@@ -199,6 +199,18 @@ class TypedRequestsTest {
             + " the requestSchema.\",\"errors\":[{\"pointer\":\"/items/0/quantity\",\"detail\":"
             + "\"expected an integer (INT), got a string\"}]}",
         response.body());
+  }
+
+  @Test
+  void varcharLengthIsCheckedAndTheColumnIsAString() throws Exception {
+    HttpResponse<String> fits = postJson(port, "/typed", "{\"i\":1,\"code\":\"\u00e9bc\"}");
+    assertEquals(200, fits.statusCode(), fits.body());
+    assertEquals("\u00e9bc", JSON.readTree(fits.body()).get("code").asText());
+    JsonNode error = assertInvalid(postJson(port, "/typed", "{\"i\":1,\"code\":\"abcd\"}"));
+    assertEquals("/code", error.get("pointer").asText());
+    assertEquals(
+        "expected a string of at most 3 characters (VARCHAR), got 4 characters",
+        error.get("detail").asText());
   }
 
   @Test

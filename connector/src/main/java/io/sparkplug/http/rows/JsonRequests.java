@@ -33,6 +33,7 @@ import org.apache.spark.sql.types.ArrayType;
 import org.apache.spark.sql.types.BinaryType;
 import org.apache.spark.sql.types.BooleanType;
 import org.apache.spark.sql.types.ByteType;
+import org.apache.spark.sql.types.CharType;
 import org.apache.spark.sql.types.DataType;
 import org.apache.spark.sql.types.DateType;
 import org.apache.spark.sql.types.Decimal;
@@ -48,6 +49,7 @@ import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
 import org.apache.spark.sql.types.TimestampNTZType;
 import org.apache.spark.sql.types.TimestampType;
+import org.apache.spark.sql.types.VarcharType;
 import org.apache.spark.unsafe.types.UTF8String;
 
 /**
@@ -625,7 +627,21 @@ public final class JsonRequests {
       if (type instanceof TimestampNTZType) {
         return "an ISO 8601 local timestamp such as 2026-01-31T12:00:00 (TIMESTAMP_NTZ)";
       }
+      if (type instanceof VarcharType varchar) {
+        return "a string of at most " + varchar.length() + " characters (VARCHAR)";
+      }
+      if (type instanceof CharType chars) {
+        return "a string of at most " + chars.length() + " characters (CHAR)";
+      }
       return "a string (STRING)";
+    }
+
+    /** The longest string a {@code CHAR(n)} or {@code VARCHAR(n)} field takes, else -1. */
+    private static int maxLength(DataType type) {
+      if (type instanceof VarcharType varchar) {
+        return varchar.length();
+      }
+      return type instanceof CharType chars ? chars.length() : -1;
     }
 
     @Override
@@ -635,6 +651,15 @@ public final class JsonRequests {
       }
       String text = walk.parser.getText();
       if (type instanceof StringType) {
+        int max = maxLength(type);
+        if (max >= 0 && text.codePointCount(0, text.length()) > max) {
+          return walk.error(
+              "expected "
+                  + expected
+                  + ", got "
+                  + text.codePointCount(0, text.length())
+                  + " characters");
+        }
         return UTF8String.fromString(text);
       }
       try {

@@ -1,5 +1,6 @@
 package io.sparkplug.http.rows;
 
+import org.apache.spark.sql.catalyst.util.CharVarcharUtils;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 
@@ -38,8 +39,17 @@ public final class RequestSchema {
 
   private RequestSchema() {}
 
-  /** The request rows of a source: {@link #SCHEMA}, plus {@code request} with a request schema. */
+  /**
+   * The request rows of a source: {@link #SCHEMA}, plus {@code request} with a request schema. A
+   * {@code CHAR(n)} or {@code VARCHAR(n)} field is a {@code STRING} column (Spark allows no char
+   * types in a plan's output); the server checked its length already.
+   */
   public static StructType of(StructType requestSchema) {
-    return requestSchema == null ? SCHEMA : SCHEMA.add(REQUEST, requestSchema, false);
+    return requestSchema == null
+        ? SCHEMA
+        : SCHEMA.add(
+            REQUEST,
+            (StructType) CharVarcharUtils.replaceCharVarcharWithStringInSchema(requestSchema),
+            false);
   }
 }
