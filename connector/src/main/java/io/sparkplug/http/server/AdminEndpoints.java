@@ -11,7 +11,8 @@ import java.util.Map;
 
 /**
  * The server's own endpoints under {@value #PREFIX}: {@code health} for load balancers and {@code
- * metrics} in the Prometheus text format. They never reach a query.
+ * metrics} in the Prometheus text format; and {@code OPTIONS *}, the server as a whole. They never
+ * reach a query.
  */
 final class AdminEndpoints {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -22,12 +23,18 @@ final class AdminEndpoints {
 
   private AdminEndpoints() {}
 
+  /** The target of {@code OPTIONS *} (RequestChecks admits it with no other method). */
+  static final String ASTERISK = "*";
+
   static boolean owns(String path) {
-    return path.startsWith(PREFIX);
+    return path.startsWith(PREFIX) || path.equals(ASTERISK);
   }
 
   /** The reply to an admin request, or null when the path is not an admin endpoint. */
   static Reply answer(HttpServer server, String method, String path) {
+    if (path.equals(ASTERISK)) {
+      return new Reply(200, null, null, null, null, false).withHeader("Allow", allowed(server));
+    }
     if (!path.equals(HEALTH) && !path.equals(METRICS)) {
       return null;
     }
@@ -60,6 +67,19 @@ final class AdminEndpoints {
       throw new IllegalStateException(e);
     }
     return new Reply(serving ? 200 : 503, null, null, json, "application/json", false);
+  }
+
+  /**
+   * RFC 9110 9.3.7: {@code OPTIONS *} asks what the server supports; the answer is every method
+   * some service of this port allows, plus {@code OPTIONS} itself.
+   */
+  private static String allowed(HttpServer server) {
+    java.util.TreeSet<String> methods = new java.util.TreeSet<>();
+    for (HttpService service : server.services()) {
+      methods.addAll(service.options().methods());
+    }
+    methods.add("OPTIONS");
+    return String.join(", ", methods);
   }
 
   private static Reply metrics(HttpServer server) {
