@@ -72,7 +72,7 @@ final class Conformance {
         if (line.isBlank() || line.startsWith("#")) {
           continue;
         }
-        String[] f = line.split(" \\| ", -1);
+        String[] f = line.split(" \\| ", 7);
         if (f.length != 7) {
           throw new IllegalStateException("conformance case needs 7 columns: " + line);
         }
@@ -151,11 +151,16 @@ final class Conformance {
         wire.send(java.util.Arrays.copyOfRange(c.request(), split + 2, c.request().length));
       }
       Response last = null;
+      boolean dated = true;
       for (String step : expected.trim().split("\\s+")) {
-        if (step.matches("\\d{3}")) {
+        if (step.equals("nodate")) {
+          dated = false;
+        } else if (step.matches("\\d{3}")) {
           last = wire.read();
           assertEquals(Integer.parseInt(step), last.status, c + ": " + last);
-          checkDate(c, last);
+          if (dated) {
+            checkDate(c, last);
+          }
         } else if (step.equals("close")) {
           wire.assertClosed();
         } else if (step.equals("alive")) {
