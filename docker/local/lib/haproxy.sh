@@ -35,13 +35,13 @@ defaults
 frontend sparkplug
   bind $bind:$port
   # Conformance (docs/http-conformance.md): request header names of letters, digits and "-" only
-  # (403 otherwise: X_A must not become X-A at some backend), HTTP/1.0 and 1.1 only (HAProxy would
+  # (403 otherwise: X_A must not become X-A at some backend), HTTP/1.x only (HAProxy would
   # rewrite 9.9 or 2.0 to 1.1), a Date on HAProxy's own responses, and the request (up to
   # tune.bufsize) read before a server is picked, so a chunk line longer than the buffer ends in
   # 408 after "timeout http-request" instead of holding a server connection.
   option http-restrict-req-hdr-names reject
   option http-buffer-request
-  http-request return status 505 content-type text/plain string "HTTP Version Not Supported" if !{ req.ver 1.1 } !{ req.ver 1.0 }
+  http-request return status 505 content-type text/plain string "HTTP Version Not Supported" unless { req.ver -m beg 1. }
   http-after-response set-header Date "%[date,http_date]" unless { res.hdr(date) -m found }
   default_backend sparkplug
 
