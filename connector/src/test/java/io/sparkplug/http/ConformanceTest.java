@@ -51,11 +51,13 @@ class ConformanceTest {
   }
 
   /**
-   * The service every case talks to: {@code /echo} with a 1 KiB body limit, replying with the
-   * request body and the status an {@code X-Status} header names (200 without one).
+   * The service every case talks to: {@code /echo} with a 1 KiB body limit and a 5 s {@code
+   * readTimeout}, replying with the request body and the status an {@code X-Status} header names
+   * (200 without one).
    */
   static StreamingQuery echoWithStatus(int port) throws TimeoutException {
-    Dataset<Row> requests = TestSpark.requests(port, "path", "/echo", "maxBodyBytes", "1k");
+    Dataset<Row> requests =
+        TestSpark.requests(port, "path", "/echo", "maxBodyBytes", "1k", "readTimeout", "5s");
     return TestQueries.serve(
         requests.select(
             col("id"),
