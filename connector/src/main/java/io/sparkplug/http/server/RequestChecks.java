@@ -314,7 +314,7 @@ final class RequestChecks {
         && !BearerTokens.matches(request.headers().get(HttpHeaderNames.AUTHORIZATION), token)) {
       return UNAUTHORIZED;
     }
-    if (!service.methods().contains(request.method().name())) {
+    if (!service.admits(request.method().name())) {
       if (!STANDARD_METHODS.contains(request.method().name())) {
         // RFC 9110 9.1: a method the server does not recognize is 501, not 405.
         return NOT_IMPLEMENTED;

@@ -18,10 +18,10 @@ import org.slf4j.LoggerFactory;
 
 /**
  * A {@link Reply} as the HTTP response one exchange gets: always HTTP/1.1 (RFC 9110 2.5, also to an
- * HTTP/1.0 client), its status, headers and body, the default content type, the length, a {@code
- * Date} (RFC 9110 6.6.1), no body for {@code HEAD}, 204 and 304 (and no length on 204), and the
- * connection header. A reply that is not valid HTTP (a status outside 200-599, a bad header)
- * becomes a 500.
+ * HTTP/1.0 client), its status, headers and body, the default content type, the CORS headers for an
+ * allowed origin, the length, a {@code Date} (RFC 9110 6.6.1), no body for {@code HEAD}, 204 and
+ * 304 (and no length on 204), and the connection header. A reply that is not valid HTTP (a status
+ * outside 200-599, a bad header) becomes a 500.
  */
 final class Responses {
   private static final Logger LOG = LoggerFactory.getLogger(Responses.class);
@@ -48,6 +48,18 @@ final class Responses {
       response = build(Reply.error(500, "Internal Server Error", close));
     }
     HttpHeaders headers = response.headers();
+    if (exchange.corsOrigin != null) {
+      String exposed = exposedHeaders(headers);
+      headers.set(HttpHeaderNames.ACCESS_CONTROL_ALLOW_ORIGIN, exchange.corsOrigin);
+      headers.add(HttpHeaderNames.VARY, "Origin");
+      if (!exposed.isEmpty()) {
+        // A page's script may read the query's own headers, Retry-After and the like.
+        headers.set(HttpHeaderNames.ACCESS_CONTROL_EXPOSE_HEADERS, exposed);
+      }
+    } else if (exchange.service != null && !exchange.service.options().corsOrigins().isEmpty()) {
+      // The reply would differ for an allowed origin: caches must key it by Origin too.
+      headers.add(HttpHeaderNames.VARY, "Origin");
+    }
     int status = response.status().code();
     if (status == 204 || status == 304) {
       // RFC 9110 8.6 and 15.3.5: these carry no content, and 204 no length either.
@@ -68,6 +80,29 @@ final class Responses {
     }
     return response;
   }
+
+  /** Headers a browser hides from cross-origin scripts unless they are exposed. */
+  private static String exposedHeaders(HttpHeaders headers) {
+    StringBuilder names = new StringBuilder();
+    for (String name : headers.names()) {
+      if (!SAFELISTED.contains(name.toLowerCase(java.util.Locale.ROOT))) {
+        names.append(names.length() == 0 ? "" : ", ").append(name);
+      }
+    }
+    return names.toString();
+  }
+
+  private static final java.util.Set<String> SAFELISTED =
+      java.util.Set.of(
+          "cache-control",
+          "content-language",
+          "content-length",
+          "content-type",
+          "expires",
+          "last-modified",
+          "pragma",
+          "vary",
+          "connection");
 
   /** The current time as an IMF-fixdate, such as {@code Sun, 06 Nov 1994 08:49:37 GMT}. */
   static String date() {
