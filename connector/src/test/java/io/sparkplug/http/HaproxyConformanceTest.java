@@ -112,7 +112,10 @@ class HaproxyConformanceTest {
     return new Rendered(file, port, env);
   }
 
-  /** The configuration {@code sparkplug-local haproxy start} writes, from the same shell code. */
+  /**
+   * The configuration {@code sparkplug-local haproxy start} writes, from the same shell code, with
+   * its default server timeout (60s).
+   */
   private static Rendered renderLocal() throws Exception {
     int port = TestSpark.freePort();
     int stats = TestSpark.freePort();
@@ -121,7 +124,7 @@ class HaproxyConformanceTest {
         new ProcessBuilder(
                 "bash",
                 "-c",
-                "source \"$0\" && write_haproxy_config \"$1\" 127.0.0.1 \"$2\" \"$3\" \"$4\"",
+                "source \"$0\" && write_haproxy_config \"$1\" 127.0.0.1 \"$2\" \"$3\" 60s \"$4\"",
                 REPO.resolve("docker/local/lib/haproxy.sh").toString(),
                 file.toString(),
                 Integer.toString(port),
