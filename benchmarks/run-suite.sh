@@ -161,6 +161,10 @@ sed -n '/<!-- cluster-suite:start -->/,/<!-- cluster-suite:end -->/p' "$bench_di
 soak_section="$work/soak-section.md"
 sed -n '/<!-- soak:start -->/,/<!-- soak:end -->/p' "$bench_dir/RESULTS.md" \
   > "$soak_section" 2> /dev/null || true
+# And the typed-request section (benchmarks/typed-json.sh).
+typed_section="$work/typed-section.md"
+sed -n '/<!-- typed:start -->/,/<!-- typed:end -->/p' "$bench_dir/RESULTS.md" \
+  > "$typed_section" 2> /dev/null || true
 # And the "What users run" section (benchmarks/users-path.sh).
 users_section="$work/users-section.md"
 sed -n '/<!-- users:start -->/,/<!-- users:end -->/p' "$bench_dir/RESULTS.md" \
@@ -174,6 +178,9 @@ if [[ -s $cluster_section ]]; then
 fi
 if [[ -s $soak_section ]]; then
   { echo; cat "$soak_section"; } >> "$bench_dir/RESULTS.md"
+fi
+if [[ -s $typed_section ]]; then
+  { echo; cat "$typed_section"; } >> "$bench_dir/RESULTS.md"
 fi
 if [[ -s $users_section ]]; then
   { echo; cat "$users_section"; } >> "$bench_dir/RESULTS.md"

@@ -65,8 +65,8 @@ public final class SparkPlugServer {
 
   /**
    * {@code --port P [--master local[2]] [--trigger micro-batch|real-time] [--scenario
-   * echo|json|ml|hold|all] [--batch-seconds 30] [--partitions N] [--checkpoint-root DIR]
-   * [--max-seconds S]}; prints READY.
+   * echo|json|json-typed|ml|hold|all, or several joined by commas] [--batch-seconds 30]
+   * [--partitions N] [--checkpoint-root DIR] [--max-seconds S]}; prints READY.
    */
   public static void main(String[] args) throws Exception {
     Arguments a;
@@ -112,8 +112,12 @@ public final class SparkPlugServer {
     if (scenario.equals("all") || scenario.equals("echo")) {
       queries.add(server.echo());
     }
-    if (scenario.equals("all") || scenario.equals("json")) {
+    Set<String> scenarios = Set.of(scenario.split(","));
+    if (scenario.equals("all") || scenarios.contains("json")) {
       queries.add(server.json());
+    }
+    if (scenarios.contains("json-typed")) {
+      queries.add(server.jsonTyped());
     }
     if (scenario.equals("all") || scenario.equals("ml")) {
       queries.add(server.score());
@@ -148,6 +152,33 @@ public final class SparkPlugServer {
                         col("p.amount").multiply(1.2).as("amountWithTax")))
                 .as("body")),
         "json");
+  }
+
+  /**
+   * The json scenario with the body typed by the server ({@code requestSchema}) instead of {@code
+   * from_json} in the plan: the same replies, on {@code /json-typed}.
+   */
+  private StreamingQuery jsonTyped() throws Exception {
+    Dataset<Row> typed =
+        spark
+            .readStream()
+            .format("sparkplug-http")
+            .option("port", port)
+            .option("path", "/json-typed")
+            .option("numPartitions", partitions)
+            .option("maxPendingRequests", 200_000)
+            .option("requestSchema", "name STRING, amount DOUBLE")
+            .load();
+    return serve(
+        typed.select(
+            col("id"),
+            to_json(
+                    struct(
+                        upper(col("request.name")).as("name"),
+                        col("request.amount").as("amount"),
+                        col("request.amount").multiply(1.2).as("amountWithTax")))
+                .as("body")),
+        "json-typed");
   }
 
   private StreamingQuery score() throws Exception {

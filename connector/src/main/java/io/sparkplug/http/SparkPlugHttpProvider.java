@@ -1,5 +1,6 @@
 package io.sparkplug.http;
 
+import io.sparkplug.http.config.ServiceOptions;
 import io.sparkplug.http.rows.RequestSchema;
 import java.util.Map;
 import org.apache.spark.sql.connector.catalog.Table;
@@ -23,12 +24,12 @@ public final class SparkPlugHttpProvider implements TableProvider, DataSourceReg
 
   @Override
   public StructType inferSchema(CaseInsensitiveStringMap options) {
-    return RequestSchema.SCHEMA;
+    return RequestSchema.of(ServiceOptions.requestSchemaIfValid(options));
   }
 
   @Override
   public Table getTable(
       StructType schema, Transform[] partitioning, Map<String, String> properties) {
-    return new SparkPlugHttpTable();
+    return new SparkPlugHttpTable(schema);
   }
 }

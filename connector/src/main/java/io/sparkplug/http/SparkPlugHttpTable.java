@@ -1,7 +1,6 @@
 package io.sparkplug.http;
 
 import io.sparkplug.http.config.ServiceOptions;
-import io.sparkplug.http.rows.RequestSchema;
 import io.sparkplug.http.sink.HttpWriteBuilder;
 import io.sparkplug.http.source.HttpScan;
 import java.util.EnumSet;
@@ -24,6 +23,12 @@ final class SparkPlugHttpTable implements SupportsRead, SupportsWrite {
   private static final Set<TableCapability> CAPABILITIES =
       EnumSet.of(TableCapability.MICRO_BATCH_READ, TableCapability.STREAMING_WRITE);
 
+  private final StructType schema;
+
+  SparkPlugHttpTable(StructType schema) {
+    this.schema = schema;
+  }
+
   @Override
   public String name() {
     return SparkPlugHttpProvider.SHORT_NAME;
@@ -31,7 +36,7 @@ final class SparkPlugHttpTable implements SupportsRead, SupportsWrite {
 
   @Override
   public StructType schema() {
-    return RequestSchema.SCHEMA;
+    return schema;
   }
 
   @Override

@@ -214,7 +214,7 @@ class ExecutorModeTest {
             requests(port, controlPort).select(col("id"), explode.apply(col("body")).as("body")));
     TestSpark.awaitListening(port);
     HttpResponse<String> response = Http.post(port, "/", "anything");
-    assertEquals(500, response.statusCode());
+    Problems.assertProblem(response, 500, "Internal Server Error");
     assertTrue(!response.body().contains("secret"), response.body());
     org.awaitility.Awaitility.await()
         .atMost(java.time.Duration.ofSeconds(30))

@@ -47,6 +47,7 @@ class HttpProtocolTest {
 
   private static void assertRejected(RawResponse response, int status, Raw connection) {
     assertEquals(status, response.status(), response.toString());
+    Problems.assertProblem(response, status, null);
     assertEquals("close", response.header("connection"));
     assertTrue(connection.closedByServer(Duration.ofSeconds(10)), "connection left open");
   }
@@ -78,7 +79,9 @@ class HttpProtocolTest {
   @Test
   void missingHostOnHttp11Gets400() {
     try (Raw raw = new Raw(port)) {
-      assertRejected(raw.write("GET /echo HTTP/1.1\r\n\r\n").read(), 400, raw);
+      RawResponse response = raw.write("GET /echo HTTP/1.1\r\n\r\n").read();
+      Problems.assertProblem(response, 400, "Bad Request: missing Host header");
+      assertRejected(response, 400, raw);
     }
   }
 
@@ -149,7 +152,12 @@ class HttpProtocolTest {
   @Test
   void unknownPathGets404() {
     try (Raw raw = new Raw(port)) {
-      assertRejected(raw.write("GET /elsewhere HTTP/1.1\r\nHost: x\r\n\r\n").read(), 404, raw);
+      RawResponse response = raw.write("GET /elsewhere HTTP/1.1\r\nHost: x\r\n\r\n").read();
+      assertEquals(
+          "{\"type\":\"about:blank\",\"title\":\"Not Found\",\"status\":404,"
+              + "\"detail\":\"Not Found\"}",
+          response.body());
+      assertRejected(response, 404, raw);
     }
   }
 
@@ -166,6 +174,7 @@ class HttpProtocolTest {
     try (Raw raw = new Raw(port)) {
       RawResponse response = raw.write("DELETE /echo HTTP/1.1\r\nHost: x\r\n\r\n").read();
       assertEquals("GET, HEAD, OPTIONS, POST", response.header("allow"));
+      Problems.assertProblem(response, 405, "Method Not Allowed");
       assertRejected(response, 405, raw);
     }
   }
@@ -299,6 +308,7 @@ class HttpProtocolTest {
     try (Raw raw = new Raw(slowPort)) {
       raw.write("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\nabc");
       RawResponse response = raw.read();
+      Problems.assertProblem(response, 408, "Request Timeout");
       assertRejected(response, 408, raw);
     }
   }

@@ -77,10 +77,25 @@ class OptionValidationTest {
     "numPartitions, 0",
     "methods, 'G3T,POST'",
     "path, no-leading-slash",
+    "path, '/users/{id'",
+    "path, '/users/id}'",
+    "path, '/users/{}'",
+    "path, '/a/{x}/b/{x}'",
+    "path, '/a{x}'",
+    "path, '/a/{9x}'",
     "maxConnections, 0",
     "maxPipelinedRequests, 0",
     "tlsCertFile, /no/such/cert.pem",
     "tlsClientCaFile, /no/such/ca.pem",
+    "requestSchema, 'item STRUNG'",
+    "requestSchema, 'item STRING,'",
+    "requestSchema, ' '",
+    "requestSchema, 'm MAP<INT, STRING>'",
+    "requestSchema, 'span INTERVAL DAY'",
+    "requestSchema, 'v VARIANT'",
+    "unknownFields, drop",
+    "maxJsonDepth, 0",
+    "maxJsonDepth, 100000",
   })
   void invalidSourceOptionIsNamed(String option, String value) throws Exception {
     String[] options =
@@ -89,6 +104,28 @@ class OptionValidationTest {
             : new String[] {"port", Integer.toString(TestSpark.freePort()), option, value};
     String message = failureOfSource(options);
     assertTrue(message.contains("'" + option + "'"), message);
+  }
+
+  @Test
+  void invalidRequestSchemaGivesTheParsersReason() throws Exception {
+    String message =
+        failureOfSource(
+            "port", Integer.toString(TestSpark.freePort()), "requestSchema", "item STRUNG");
+    assertTrue(message.contains("option 'requestSchema': is not valid Spark DDL ("), message);
+    assertTrue(message.contains("STRUNG"), message);
+  }
+
+  @Test
+  void maxJsonDepthMustFitTheRequestSchema() throws Exception {
+    String message =
+        failureOfSource(
+            "port",
+            Integer.toString(TestSpark.freePort()),
+            "requestSchema",
+            "a STRUCT<b: ARRAY<STRUCT<c: INT>>>",
+            "maxJsonDepth",
+            "3");
+    assertTrue(message.contains("'maxJsonDepth'") && message.contains("4 levels"), message);
   }
 
   @Test

@@ -171,7 +171,7 @@ class SecurityTest {
     try {
       TestSpark.awaitListening(port);
       HttpResponse<String> missing = Http.post(port, "/", "no token");
-      assertEquals(401, missing.statusCode());
+      Problems.assertProblem(missing, 401, "Unauthorized");
       assertEquals(
           "Bearer realm=\"sparkplug-http\"",
           missing.headers().firstValue("www-authenticate").orElse(""));

@@ -52,7 +52,7 @@ class ServiceLifecycleTest {
       long start = System.nanoTime();
       HttpResponse<String> response = Http.get(port, "/");
       long tookMs = Duration.ofNanos(System.nanoTime() - start).toMillis();
-      assertEquals(504, response.statusCode());
+      Problems.assertProblem(response, 504, "Gateway Timeout");
       assertTrue(tookMs >= 450 && tookMs < 10_000, "took " + tookMs + " ms");
     } finally {
       query.stop();
@@ -70,14 +70,14 @@ class ServiceLifecycleTest {
       second.write("GET / HTTP/1.1\r\nHost: x\r\n\r\n");
       TestQueries.awaitMetric(query, "requestsAccepted", 2);
       RawResponse rejected = third.write("GET / HTTP/1.1\r\nHost: x\r\n\r\n").read();
-      assertEquals(503, rejected.status());
+      Problems.assertProblem(rejected, 503, "Service Unavailable: too many pending requests");
       assertNotNull(rejected.header("retry-after"));
       // The waiting requests are still owed a response: stopping the query gives them 503 now,
       // long before their 30 s timeout.
       long start = System.nanoTime();
       query.stop();
-      assertEquals(503, first.read().status());
-      assertEquals(503, second.read().status());
+      Problems.assertProblem(first.read(), 503, "Service Unavailable: the service stopped");
+      Problems.assertProblem(second.read(), 503, "Service Unavailable: the service stopped");
       assertTrue(Duration.ofNanos(System.nanoTime() - start).toSeconds() < 15);
     } finally {
       query.stop();
@@ -145,7 +145,7 @@ class ServiceLifecycleTest {
             TestSpark.checkpoint());
     TestSpark.awaitListening(port);
     HttpResponse<String> response = Http.post(port, "/", "anything");
-    assertEquals(500, response.statusCode());
+    Problems.assertProblem(response, 500, "Internal Server Error");
     assertFalse(response.body().contains("secret"), response.body());
     assertFalse(response.body().contains("Exception"), response.body());
     Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> !query.isActive());

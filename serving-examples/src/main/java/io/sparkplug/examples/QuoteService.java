@@ -3,7 +3,6 @@ package io.sparkplug.examples;
 import static org.apache.spark.sql.functions.broadcast;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.concat;
-import static org.apache.spark.sql.functions.from_json;
 import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.round;
 import static org.apache.spark.sql.functions.struct;
@@ -19,7 +18,6 @@ import java.net.Socket;
 import java.nio.file.Files;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.concurrent.TimeoutException;
 import org.apache.hadoop.util.ShutdownHookManager;
 import org.apache.spark.sql.Column;
@@ -42,14 +40,12 @@ import org.apache.spark.sql.types.StructType;
  * the defaults).
  */
 public final class QuoteService {
-  /** What a request body must look like. */
-  private static final StructType QUOTE_REQUEST =
-      new StructType()
-          .add("item", DataTypes.StringType)
-          .add("quantity", DataTypes.IntegerType)
-          // from_json fills this column with the raw text when the body does not parse, which is
-          // how a malformed body is told apart from a well-formed one that lacks fields.
-          .add("_corrupt_record", DataTypes.StringType);
+  /**
+   * What a request body must look like, as the source's {@code requestSchema}: the server checks
+   * every body against it before the query sees it, and answers a body that does not match with 400
+   * and a problem document naming the field (not JSON, a missing field, a string quantity).
+   */
+  public static final String QUOTE_REQUEST = "item STRING NOT NULL, quantity INT NOT NULL";
 
   private QuoteService() {}
 
@@ -75,39 +71,22 @@ public final class QuoteService {
    * of a {@code sparkplug-http} source.
    */
   public static Dataset<Row> replies(SparkSession spark, Dataset<Row> requests) {
-    // Keep the request id: it is how each reply finds its way back to the waiting client.
-    Column parsed =
-        from_json(col("body").cast("string"), QUOTE_REQUEST, Map.of("mode", "PERMISSIVE"));
-    // An empty body parses to null, and text that is not a JSON object lands in _corrupt_record.
-    Dataset<Row> quotes =
-        requests
-            .select(col("id"), parsed.as("q"))
-            .select(
-                col("id"),
-                col("q").isNull().or(col("q._corrupt_record").isNotNull()).as("malformed"),
-                col("q.item"),
-                col("q.quantity"));
+    // Keep the request id: it is how each reply finds its way back to the waiting client. The
+    // body arrives parsed and checked, as the typed column `request`.
+    Dataset<Row> quotes = requests.select(col("id"), col("request.item"), col("request.quantity"));
 
     // Stream-static left join: every request keeps its row, and an unknown item simply gets a
     // null price. The price list is tiny, so broadcasting it avoids a shuffle per micro-batch.
     Dataset<Row> priced =
         quotes.join(broadcast(prices(spark)), new String[] {"item"}, "left_outer");
 
-    // Decide each reply's outcome in one place; a null error means the quote succeeded.
+    // What the schema cannot say is the query's to check: a positive quantity, a known item.
+    // A null error means the quote succeeded.
     Column quantity = col("quantity");
     Column error =
-        when(
-                col("malformed"),
-                lit("body must be a JSON object like {\"item\":\"apple\",\"quantity\":3}"))
-            .when(col("item").isNull(), lit("missing field 'item'"))
-            .when(quantity.isNull(), lit("missing field 'quantity'"))
-            .when(quantity.leq(0), lit("quantity must be positive"))
+        when(quantity.leq(0), lit("quantity must be positive"))
             .when(col("unitPrice").isNull(), concat(lit("unknown item '"), col("item"), lit("'")));
-    Column status =
-        when(col("malformed"), 400)
-            .when(col("item").isNull().or(quantity.isNull()).or(quantity.leq(0)), 400)
-            .when(col("unitPrice").isNull(), 404)
-            .otherwise(200);
+    Column status = when(quantity.leq(0), 400).when(col("unitPrice").isNull(), 404).otherwise(200);
 
     // round(): binary doubles would turn 0.1 * 3 into 0.30000000000000004.
     Column quote =
@@ -144,6 +123,8 @@ public final class QuoteService {
             .option("path", "/quote")
             // Anything but POST is answered 405 by the source and never reaches the query.
             .option("methods", "POST")
+            // Bodies are checked on the server's thread; only valid ones become rows.
+            .option("requestSchema", QUOTE_REQUEST)
             .load();
 
     // Real-time mode by default: long-running readers hand each request on at once, and the sink
@@ -226,7 +207,8 @@ public final class QuoteService {
               + port
               + "/quote in "
               + (triggerName.equals("microbatch") ? "micro-batch" : "real-time")
-              + " mode  (try: curl -s -X POST -d '{\"item\":\"apple\",\"quantity\":3}'"
+              + " mode  (try: curl -s -H 'Content-Type: application/json'"
+              + " -d '{\"item\":\"apple\",\"quantity\":3}'"
               + " http://127.0.0.1:"
               + port
               + "/quote)");

@@ -52,6 +52,7 @@ public final class ComposeQuoteApp {
             .option("mode", mode)
             .option("path", "/quote")
             .option("methods", "POST")
+            .option("requestSchema", QuoteService.QUOTE_REQUEST)
             // ComposeStackIT holds every client to this deadline, a kill of a Worker included.
             .option("requestTimeout", env.getOrDefault("SPARKPLUG_REQUEST_TIMEOUT", "20s"));
     String controlPort = env.get("SPARKPLUG_CONTROL_PORT");

@@ -3,6 +3,8 @@ package io.sparkplug.examples;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.sparkplug.examples.common.Triggers;
 import java.io.IOException;
 import java.net.InetAddress;
@@ -26,6 +28,7 @@ import org.junit.jupiter.api.Timeout;
 /** The quote service through a real HTTP client: one query, every kind of answer. */
 @Timeout(180)
 class QuoteServiceTest {
+  private static final ObjectMapper JSON = new ObjectMapper();
   private static final HttpClient CLIENT =
       HttpClient.newBuilder()
           .version(HttpClient.Version.HTTP_1_1)
@@ -91,34 +94,64 @@ class QuoteServiceTest {
     assertEquals("application/json", response.headers().firstValue("content-type").orElse(""));
   }
 
+  /** A body the requestSchema refuses: 400 with the problem document, from the server. */
+  private static JsonNode assertRefused(String body, String pointer, String detail)
+      throws Exception {
+    HttpResponse<String> response = post(body);
+    assertEquals(400, response.statusCode(), body + " -> " + response.body());
+    assertEquals(
+        "application/problem+json", response.headers().firstValue("content-type").orElse(""));
+    JsonNode problem = JSON.readTree(response.body());
+    assertEquals("urn:sparkplug-http:problem:invalid-request", problem.get("type").asText());
+    assertEquals(400, problem.get("status").asInt());
+    JsonNode error = problem.get("errors").get(0);
+    assertEquals(pointer, error.get("pointer").asText(), response.body());
+    assertTrue(error.get("detail").asText().contains(detail), response.body());
+    return problem;
+  }
+
   @Test
   void invalidJsonIs400() throws Exception {
-    for (String body : new String[] {"not json", "{\"item\":", "", "[1,2]", "42"}) {
-      HttpResponse<String> response = post(body);
-      assertEquals(400, response.statusCode(), body + " -> " + response.body());
-      assertEquals(
-          "{\"error\":\"body must be a JSON object like {\\\"item\\\":\\\"apple\\\",\\\"quantity\\\":3}\"}",
-          response.body(),
-          "body: " + body);
-    }
+    assertRefused("not json", "", "Unrecognized token 'not'");
+    assertRefused("{\"item\":", "/item", "end-of-input");
+    assertRefused("", "", "expected a JSON object, got an empty body");
+    assertRefused("[1,2]", "", "expected an object (STRUCT), got an array");
+    assertRefused("42", "", "expected an object (STRUCT), got an integer");
   }
 
   @Test
   void quantityOfTheWrongTypeIs400() throws Exception {
-    HttpResponse<String> response = post("{\"item\":\"apple\",\"quantity\":\"three\"}");
-    assertEquals(400, response.statusCode(), response.body());
+    assertRefused(
+        "{\"item\":\"apple\",\"quantity\":\"three\"}",
+        "/quantity",
+        "expected an integer (INT), got a string");
   }
 
   @Test
   void missingFieldsAre400() throws Exception {
-    HttpResponse<String> noItem = post("{\"quantity\":3}");
-    assertEquals(400, noItem.statusCode());
-    assertEquals("{\"error\":\"missing field 'item'\"}", noItem.body());
+    assertRefused("{\"quantity\":3}", "/item", "missing required field, expected a string");
+    JsonNode problem = assertRefused("{\"item\":\"apple\"}", "/quantity", "missing required field");
+    assertEquals(
+        "{\"type\":\"urn:sparkplug-http:problem:invalid-request\",\"title\":\"Invalid request"
+            + " body\",\"status\":400,\"detail\":\"One field of the request body does not match"
+            + " the requestSchema.\",\"errors\":[{\"pointer\":\"/quantity\",\"detail\":"
+            + "\"missing required field, expected an integer (INT)\"}]}",
+        problem.toString());
+  }
 
-    HttpResponse<String> noQuantity = post("{\"item\":\"apple\"}");
-    assertEquals(400, noQuantity.statusCode());
-    assertEquals("{\"error\":\"missing field 'quantity'\"}", noQuantity.body());
-    assertEquals("application/json", noQuantity.headers().firstValue("content-type").orElse(""));
+  @Test
+  void aBodyThatIsNotDeclaredJsonIs415() throws Exception {
+    HttpResponse<String> response =
+        CLIENT.send(
+            HttpRequest.newBuilder(uri())
+                .timeout(Duration.ofSeconds(60))
+                .header("Content-Type", "text/plain")
+                .POST(HttpRequest.BodyPublishers.ofString("{\"item\":\"apple\",\"quantity\":3}"))
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
+    assertEquals(415, response.statusCode());
+    assertEquals(
+        "application/problem+json", response.headers().firstValue("content-type").orElse(""));
   }
 
   @Test
@@ -135,6 +168,11 @@ class QuoteServiceTest {
             HttpRequest.newBuilder(uri()).timeout(Duration.ofSeconds(60)).build(),
             HttpResponse.BodyHandlers.ofString());
     assertEquals(405, response.statusCode());
+    assertEquals("POST", response.headers().firstValue("allow").orElse(""));
+    assertEquals(
+        "{\"type\":\"about:blank\",\"title\":\"Method Not Allowed\",\"status\":405,"
+            + "\"detail\":\"Method Not Allowed\"}",
+        response.body());
   }
 
   private static HttpResponse<String> post(String body) throws Exception {

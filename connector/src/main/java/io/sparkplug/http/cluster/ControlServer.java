@@ -24,6 +24,7 @@ import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.timeout.ReadTimeoutHandler;
 import io.netty.util.ReferenceCountUtil;
+import io.sparkplug.http.reply.Reply;
 import io.sparkplug.http.server.NettyResources;
 import java.net.BindException;
 import java.net.InetSocketAddress;
@@ -72,7 +73,12 @@ public final class ControlServer implements AutoCloseable {
       return new Response(status, "application/json", json.getBytes(StandardCharsets.UTF_8));
     }
 
+    /** A short text; an error status (400 and up) becomes the connector's problem document. */
     public static Response text(int status, String text) {
+      if (status >= 400) {
+        Reply problem = Reply.error(status, text, false);
+        return new Response(status, problem.defaultContentType(), problem.body());
+      }
       return new Response(
           status, "text/plain; charset=utf-8", (text + "\n").getBytes(StandardCharsets.UTF_8));
     }
@@ -183,9 +189,9 @@ public final class ControlServer implements AutoCloseable {
               new DefaultFullHttpResponse(
                   HttpVersion.HTTP_1_1,
                   HttpResponseStatus.UNAUTHORIZED,
-                  Unpooled.copiedBuffer("Unauthorized\n", StandardCharsets.UTF_8));
+                  Unpooled.wrappedBuffer(Reply.error(401, "Unauthorized", true).body()));
           http.headers()
-              .set(HttpHeaderNames.CONTENT_TYPE, "text/plain; charset=utf-8")
+              .set(HttpHeaderNames.CONTENT_TYPE, Reply.PROBLEM_JSON)
               .setInt(HttpHeaderNames.CONTENT_LENGTH, http.content().readableBytes())
               .set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
           ctx.writeAndFlush(http).addListener(ChannelFutureListener.CLOSE);

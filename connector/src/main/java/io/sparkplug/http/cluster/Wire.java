@@ -70,6 +70,10 @@ public final class Wire {
         writeStrings(out, record.headerValues());
         writeBytes(out, record.body());
         out.writeLong(record.receivedAtMicros());
+        writeStrings(out, record.paramNames());
+        writeStrings(out, record.paramValues());
+        writeBytes(out, record.request());
+        out.writeInt(record.requestFields());
       }
     } catch (IOException e) {
       throw new UncheckedIOException(e);
@@ -91,7 +95,11 @@ public final class Wire {
               readStrings(in),
               readStrings(in),
               readBytes(in),
-              in.readLong()));
+              in.readLong(),
+              readStrings(in),
+              readStrings(in),
+              readBytes(in),
+              in.readInt()));
     }
     return records;
   }

@@ -28,7 +28,10 @@ public final class ServiceOptions implements Serializable {
   /** Address to bind. Default: loopback for a {@code local} master, all interfaces otherwise. */
   public static final String HOST_CONFIG = "host";
 
-  /** Path (and everything below it) this service answers. Default: {@value #PATH_DEFAULT}. */
+  /**
+   * Path (and everything below it) this service answers; a segment {@code {name}} matches any one
+   * segment and its value goes to the {@code params} column. Default: {@value #PATH_DEFAULT}.
+   */
   public static final String PATH_CONFIG = "path";
 
   public static final String PATH_DEFAULT = "/";
@@ -160,16 +163,33 @@ public final class ServiceOptions implements Serializable {
   public static final String CORS_ORIGINS_CONFIG = "corsOrigins";
 
   /**
-   * The JSON shape of request bodies, in Spark DDL ({@code item STRING NOT NULL, quantity INT}).
-   * Default: none (the body is opaque bytes).
+   * Spark DDL of the JSON body every request must carry, such as {@code item STRING NOT NULL,
+   * quantity INT}; the query sees it as the {@code request} column. Default: none (no validation).
    */
   public static final String REQUEST_SCHEMA_CONFIG = "requestSchema";
+
+  /**
+   * What a body field the {@link #REQUEST_SCHEMA_CONFIG} does not name does: {@code ignore} or
+   * {@code reject} (400). Default: {@value #UNKNOWN_FIELDS_DEFAULT}.
+   */
+  public static final String UNKNOWN_FIELDS_CONFIG = "unknownFields";
+
+  public static final String UNKNOWN_FIELDS_DEFAULT = "ignore";
+
+  /**
+   * Deepest JSON nesting a typed body may have; deeper gets 400. Default: {@value
+   * #MAX_JSON_DEPTH_DEFAULT}.
+   */
+  public static final String MAX_JSON_DEPTH_CONFIG = "maxJsonDepth";
+
+  public static final int MAX_JSON_DEPTH_DEFAULT = 64;
 
   private final int port;
   private final int lastPort;
   private final int controlPort;
   private final String host;
   private final String path;
+  private final PathTemplate pathTemplate;
   private final Mode mode;
   private final Set<String> methods;
   private final long requestTimeoutMs;
@@ -190,6 +210,8 @@ public final class ServiceOptions implements Serializable {
   private final String tlsClientCaFile;
   private final Set<String> corsOrigins;
   private final StructType requestSchema;
+  private final boolean rejectUnknownFields;
+  private final int maxJsonDepth;
 
   private ServiceOptions(OptionReader in) {
     mode =
@@ -215,6 +237,7 @@ public final class ServiceOptions implements Serializable {
     controlPort = in.intInRange(CONTROL_PORT_CONFIG, CONTROL_PORT_DEFAULT, 0, 65_535);
     host = in.string(HOST_CONFIG, null);
     path = normalizePath(in.string(PATH_CONFIG, PATH_DEFAULT));
+    pathTemplate = PathTemplate.parse(path);
     methods = parseMethods(in.string(METHODS_CONFIG, METHODS_DEFAULT));
     requestTimeoutMs = in.positiveMillis(REQUEST_TIMEOUT_CONFIG, REQUEST_TIMEOUT_DEFAULT);
     maxPendingRequests = in.intInRange(MAX_PENDING_CONFIG, MAX_PENDING_DEFAULT, 1, 10_000_000);
@@ -253,12 +276,55 @@ public final class ServiceOptions implements Serializable {
           "sparkplug-http: option 'tlsClientCaFile' needs 'tlsCertFile' and 'tlsKeyFile'");
     }
     corsOrigins = parseCorsOrigins(in.raw(CORS_ORIGINS_CONFIG));
-    requestSchema = parseSchema(REQUEST_SCHEMA_CONFIG, in.raw(REQUEST_SCHEMA_CONFIG));
+    requestSchema = RequestSchemas.parse(in.raw(REQUEST_SCHEMA_CONFIG));
+    rejectUnknownFields =
+        in.lowerCaseChoice(UNKNOWN_FIELDS_CONFIG, UNKNOWN_FIELDS_DEFAULT, "ignore", "reject")
+            .equals("reject");
+    maxJsonDepth = in.intInRange(MAX_JSON_DEPTH_CONFIG, MAX_JSON_DEPTH_DEFAULT, 1, 10_000);
+    if (requestSchema != null) {
+      int schemaDepth = RequestSchemas.depth(requestSchema);
+      if (schemaDepth > maxJsonDepth) {
+        throw OptionReader.invalid(
+            MAX_JSON_DEPTH_CONFIG,
+            Integer.toString(maxJsonDepth),
+            "the requestSchema nests " + schemaDepth + " levels deep; allow at least that");
+      }
+    }
+  }
+
+  /**
+   * The request body's schema, or null when requests are not validated. Parsed once from {@link
+   * #REQUEST_SCHEMA_CONFIG}: an invalid DDL or an unsupported type failed {@link #parse}.
+   */
+  public StructType requestSchema() {
+    return requestSchema;
+  }
+
+  /** Whether a body field the request schema does not name gets 400 (else it is ignored). */
+  public boolean rejectUnknownFields() {
+    return rejectUnknownFields;
+  }
+
+  /** The deepest JSON nesting a typed body may have. */
+  public int maxJsonDepth() {
+    return maxJsonDepth;
   }
 
   /** Validates the options of a source; throws {@link IllegalArgumentException} naming the key. */
   public static ServiceOptions parse(Map<String, String> options) {
     return new ServiceOptions(new OptionReader(options));
+  }
+
+  /**
+   * The request schema the options name, or null when unset or invalid: the table's schema is
+   * needed before the options are validated, and an invalid one fails when the query starts.
+   */
+  public static StructType requestSchemaIfValid(Map<String, String> options) {
+    try {
+      return RequestSchemas.parse(new OptionReader(options).raw(REQUEST_SCHEMA_CONFIG));
+    } catch (IllegalArgumentException e) {
+      return null;
+    }
   }
 
   /** Checks a service path and drops trailing slashes: {@code /api/} serves as {@code /api}. */
@@ -367,6 +433,11 @@ public final class ServiceOptions implements Serializable {
     return path;
   }
 
+  /** The path as a template: its literal segments and {@code {name}} parameters. */
+  public PathTemplate pathTemplate() {
+    return pathTemplate;
+  }
+
   public Mode mode() {
     return mode;
   }
@@ -416,11 +487,6 @@ public final class ServiceOptions implements Serializable {
       return "*";
     }
     return corsOrigins.contains(origin.toLowerCase(Locale.ROOT)) ? origin : null;
-  }
-
-  /** The declared JSON shape of request bodies, or null when bodies are opaque. */
-  public StructType requestSchema() {
-    return requestSchema;
   }
 
   public long requestTimeoutMs() {

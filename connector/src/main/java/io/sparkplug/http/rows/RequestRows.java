@@ -3,15 +3,41 @@ package io.sparkplug.http.rows;
 import io.sparkplug.http.server.RequestRecord;
 import org.apache.spark.sql.catalyst.InternalRow;
 import org.apache.spark.sql.catalyst.expressions.GenericInternalRow;
+import org.apache.spark.sql.catalyst.expressions.UnsafeRow;
 import org.apache.spark.sql.catalyst.util.ArrayBasedMapData;
 import org.apache.spark.sql.catalyst.util.GenericArrayData;
 import org.apache.spark.unsafe.types.UTF8String;
 
-/** A request as the row {@link RequestSchema} describes, for every reader of both modes. */
+/**
+ * A request as the row {@link RequestSchema} describes, for every reader of both modes. A typed
+ * request's {@code request} column is the {@link UnsafeRow} the server built when it validated the
+ * body ({@link JsonRequests}): the reader wraps those bytes and parses nothing.
+ */
 public final class RequestRows {
+  private static final ArrayBasedMapData EMPTY =
+      new ArrayBasedMapData(
+          new GenericArrayData(new Object[0]), new GenericArrayData(new Object[0]));
+
   private RequestRows() {}
 
   public static InternalRow toRow(RequestRecord record) {
+    byte[] request = record.request();
+    if (request != null) {
+      UnsafeRow typed = new UnsafeRow(record.requestFields());
+      typed.pointTo(request, request.length);
+      return new GenericInternalRow(
+          new Object[] {
+            UTF8String.fromString(record.id()),
+            UTF8String.fromString(record.method()),
+            UTF8String.fromString(record.path()),
+            UTF8String.fromString(record.query()),
+            new ArrayBasedMapData(utf8(record.headerNames()), utf8(record.headerValues())),
+            record.body(),
+            record.receivedAtMicros(),
+            params(record),
+            typed
+          });
+    }
     return new GenericInternalRow(
         new Object[] {
           UTF8String.fromString(record.id()),
@@ -20,8 +46,15 @@ public final class RequestRows {
           UTF8String.fromString(record.query()),
           new ArrayBasedMapData(utf8(record.headerNames()), utf8(record.headerValues())),
           record.body(),
-          record.receivedAtMicros()
+          record.receivedAtMicros(),
+          params(record)
         });
+  }
+
+  private static ArrayBasedMapData params(RequestRecord record) {
+    return record.paramNames().length == 0
+        ? EMPTY
+        : new ArrayBasedMapData(utf8(record.paramNames()), utf8(record.paramValues()));
   }
 
   private static GenericArrayData utf8(String[] values) {

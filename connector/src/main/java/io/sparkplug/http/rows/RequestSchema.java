@@ -13,6 +13,9 @@ public final class RequestSchema {
   public static final String BODY = "body";
   public static final String RECEIVED_AT = "receivedAt";
 
+  /** Path template values and decoded query parameters; empty when there are none. */
+  public static final String PARAMS = "params";
+
   public static final StructType SCHEMA =
       new StructType()
           .add(ID, DataTypes.StringType, false)
@@ -24,7 +27,19 @@ public final class RequestSchema {
               DataTypes.createMapType(DataTypes.StringType, DataTypes.StringType, false),
               false)
           .add(BODY, DataTypes.BinaryType, false)
-          .add(RECEIVED_AT, DataTypes.TimestampType, false);
+          .add(RECEIVED_AT, DataTypes.TimestampType, false)
+          .add(
+              PARAMS,
+              DataTypes.createMapType(DataTypes.StringType, DataTypes.StringType, false),
+              false);
+
+  /** The typed body's column, present when the source has a {@code requestSchema}. */
+  public static final String REQUEST = "request";
 
   private RequestSchema() {}
+
+  /** The request rows of a source: {@link #SCHEMA}, plus {@code request} with a request schema. */
+  public static StructType of(StructType requestSchema) {
+    return requestSchema == null ? SCHEMA : SCHEMA.add(REQUEST, requestSchema, false);
+  }
 }

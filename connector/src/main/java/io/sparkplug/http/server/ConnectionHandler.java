@@ -17,6 +17,7 @@ import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.util.ReferenceCountUtil;
 import io.sparkplug.http.reply.Reply;
+import io.sparkplug.http.rows.JsonRequests;
 import io.sparkplug.http.server.RequestChecks.Rejection;
 import java.time.Instant;
 import java.util.ArrayDeque;
@@ -162,6 +163,16 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
     releaseRequest();
 
     boolean keepAlive = HttpUtil.isKeepAlive(request);
+    byte[] typed = null;
+    JsonRequests typedBodies = service.typedBodies();
+    if (typedBodies != null) {
+      try {
+        typed = typedBodies.toRow(bytes);
+      } catch (JsonRequests.Invalid invalid) {
+        refuseBody(request, keepAlive, origin, invalid);
+        return;
+      }
+    }
     long sequence = service.nextSequence();
     Exchange exchange =
         new Exchange(
@@ -183,7 +194,40 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
     }
     service.admit(
         exchange,
-        RequestRecord.of(service.idFor(sequence), request, method, bytes, receivedAtMicros));
+        RequestRecord.of(
+            service.idFor(sequence),
+            service.options().pathTemplate(),
+            request,
+            method,
+            bytes,
+            receivedAtMicros,
+            typed,
+            typed == null ? 0 : typedBodies.fieldCount()));
+  }
+
+  /**
+   * A whole body that does not match the service's {@code requestSchema}: 400 with the problem
+   * document, in order with the connection's other replies. The body was read in full, so the
+   * connection stays open.
+   */
+  private void refuseBody(
+      HttpRequest request, boolean keepAlive, String origin, JsonRequests.Invalid invalid) {
+    server.rejections().count(RequestChecks.Reason.INVALID_BODY);
+    if (!keepAlive) {
+      closing = true;
+    }
+    Exchange exchange =
+        new Exchange(
+            -1,
+            null,
+            this,
+            keepAlive,
+            request.protocolVersion(),
+            request.method().equals(HttpMethod.HEAD));
+    exchange.corsOrigin = origin;
+    exchange.claim();
+    owed.add(exchange);
+    exchange.respond(Reply.problem(400, invalid.problemJson(), false));
   }
 
   /** Health, metrics and OpenAPI: answered here, in order with the connection's other replies. */

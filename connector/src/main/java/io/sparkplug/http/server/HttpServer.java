@@ -15,6 +15,7 @@ import io.netty.handler.codec.http.HttpResponseEncoder;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.concurrent.GlobalEventExecutor;
+import io.sparkplug.http.config.PathTemplate;
 import java.net.BindException;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -36,6 +37,10 @@ final class HttpServer {
   private final AtomicInteger openConnections = new AtomicInteger();
   private final SslContext tls;
   private volatile HttpService[] services = new HttpService[0];
+
+  /** Whether a service's path has a template parameter: then paths are matched by segments. */
+  private volatile boolean templated;
+
   private Channel listener;
 
   private HttpServer(ServerSettings settings) {
@@ -132,7 +137,11 @@ final class HttpServer {
 
   /** The service whose path is the longest whole-segment prefix of {@code path}, or null. */
   HttpService serviceFor(String path) {
-    for (HttpService service : services) {
+    HttpService[] all = services;
+    if (templated) {
+      return templateServiceFor(all, PathTemplate.segments(path));
+    }
+    for (HttpService service : all) {
       String prefix = service.path();
       if (prefix.equals("/")
           || path.equals(prefix)
@@ -143,17 +152,43 @@ final class HttpServer {
     return null;
   }
 
-  synchronized boolean addService(HttpService service) {
+  /**
+   * With a path template among the services: the one matching most segments, then the one with a
+   * literal where the other has a parameter ({@link PathTemplate#beats}).
+   */
+  private static HttpService templateServiceFor(HttpService[] all, String[] segments) {
+    HttpService best = null;
+    PathTemplate bestTemplate = null;
+    for (HttpService service : all) {
+      PathTemplate template = service.options().pathTemplate();
+      if (template.matches(segments) && (best == null || template.beats(bestTemplate))) {
+        best = service;
+        bestTemplate = template;
+      }
+    }
+    return best;
+  }
+
+  /**
+   * Adds a service, unless one with the same path, or a path of the same shape that no request
+   * could tell apart ({@code /users/{id}} and {@code /users/{name}}), is already there.
+   *
+   * @return null when added, else the path already served that it clashes with
+   */
+  synchronized String addService(HttpService service) {
+    PathTemplate template = service.options().pathTemplate();
     for (HttpService existing : services) {
-      if (existing.path().equals(service.path())) {
-        return false;
+      if (existing.path().equals(service.path())
+          || existing.options().pathTemplate().sameShape(template)) {
+        return existing.path();
       }
     }
     List<HttpService> updated = new ArrayList<>(List.of(services));
     updated.add(service);
     updated.sort(Comparator.comparingInt((HttpService s) -> s.path().length()).reversed());
     services = updated.toArray(new HttpService[0]);
-    return true;
+    templated = updated.stream().anyMatch(s -> !s.options().pathTemplate().literal());
+    return null;
   }
 
   /** Removes a service; true when none is left. */
@@ -161,6 +196,7 @@ final class HttpServer {
     List<HttpService> updated = new ArrayList<>(List.of(services));
     updated.remove(service);
     services = updated.toArray(new HttpService[0]);
+    templated = updated.stream().anyMatch(s -> !s.options().pathTemplate().literal());
     return updated.isEmpty();
   }
 

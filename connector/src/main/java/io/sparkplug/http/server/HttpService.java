@@ -5,6 +5,7 @@ import io.sparkplug.http.reply.Reply;
 import io.sparkplug.http.reply.ReplyDispatcher;
 import io.sparkplug.http.reply.ReplyTarget;
 import io.sparkplug.http.reply.RequestId;
+import io.sparkplug.http.rows.JsonRequests;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
@@ -35,6 +36,10 @@ public final class HttpService implements ReplyTarget {
   private final LatencyHistogram latency = new LatencyHistogram();
   private final Object drained = new Object();
   private final String retryAfterSeconds;
+
+  /** The body check and conversion of a service with a {@code requestSchema}; else null. */
+  private final JsonRequests typedBodies;
+
   private volatile boolean accepting = true;
   private volatile BooleanSupplier healthCheck = () -> true;
   private HttpServer server;
@@ -46,6 +51,19 @@ public final class HttpService implements ReplyTarget {
     this.retryAfterSeconds =
         Long.toString(
             Math.max(1, TimeUnit.MILLISECONDS.toSeconds(options.requestTimeoutMs()) / 10));
+    this.typedBodies =
+        options.requestSchema() == null
+            ? null
+            : new JsonRequests(
+                options.requestSchema(),
+                options.rejectUnknownFields(),
+                options.maxJsonDepth(),
+                options.maxBodyBytes());
+  }
+
+  /** Validates and converts request bodies; null when the service takes any body. */
+  JsonRequests typedBodies() {
+    return typedBodies;
   }
 
   /**

@@ -26,7 +26,9 @@ final class RequestChecks {
     NOT_FOUND,
     METHOD_NOT_ALLOWED,
     READ_TIMEOUT,
-    UNAUTHORIZED
+    UNAUTHORIZED,
+    UNSUPPORTED_MEDIA_TYPE,
+    INVALID_BODY
   }
 
   /** The error reply a refused request gets (it always closes the connection), and why. */
@@ -330,6 +332,11 @@ final class RequestChecks {
         && !HttpUtil.is100ContinueExpected(request)) {
       return Rejection.of(417, "Expectation Failed", Reason.BAD_REQUEST);
     }
+    String contentType = request.headers().get(HttpHeaderNames.CONTENT_TYPE);
+    if (service.requestSchema() != null && contentType != null && !isJson(contentType)) {
+      // No Content-Type at all is taken for JSON: the body is checked anyway.
+      return NOT_JSON;
+    }
     return null;
   }
 
@@ -342,6 +349,23 @@ final class RequestChecks {
       return Rejection.of(431, "Request Header Fields Too Large", Reason.HEADERS_TOO_LARGE);
     }
     return Rejection.of(400, "Bad Request: malformed body framing", Reason.BAD_REQUEST);
+  }
+
+  static final Rejection NOT_JSON =
+      Rejection.of(
+          415,
+          "Unsupported Media Type: this service takes a JSON body (Content-Type: application/json)",
+          Reason.UNSUPPORTED_MEDIA_TYPE);
+
+  /** {@code application/json} or a {@code +json} type, with any parameters. */
+  static boolean isJson(String contentType) {
+    int semicolon = contentType.indexOf(';');
+    String type =
+        (semicolon < 0 ? contentType : contentType.substring(0, semicolon))
+            .trim()
+            .toLowerCase(java.util.Locale.ROOT);
+    return type.equals("application/json")
+        || (type.startsWith("application/") && type.endsWith("+json"));
   }
 
   /** A decoder failure: the request line or the header block was too long, or not HTTP. */

@@ -29,11 +29,14 @@ final class ServerRegistry {
                 + "; services sharing a port must use the same value");
       }
     }
-    if (!server.addService(service)) {
+    String clash = server.addService(service);
+    if (clash != null) {
       throw new IllegalArgumentException(
           "sparkplug-http: path '"
               + service.path()
-              + "' is already served on port "
+              + (clash.equals(service.path())
+                  ? "' is already served on port "
+                  : "' overlaps ambiguously with path '" + clash + "', already served on port ")
               + settings.port()
               + " (options '"
               + ServiceOptions.PORT_CONFIG

@@ -15,6 +15,8 @@ final class ServerRejections {
   final LongAdder readTimeout = new LongAdder();
   final LongAdder unauthorized = new LongAdder();
   final LongAdder tooManyConnections = new LongAdder();
+  final LongAdder unsupportedMediaType = new LongAdder();
+  final LongAdder invalidBody = new LongAdder();
 
   /** Counts one refused request. */
   void count(RequestChecks.Reason reason) {
@@ -27,6 +29,8 @@ final class ServerRejections {
       case METHOD_NOT_ALLOWED -> methodNotAllowed.increment();
       case READ_TIMEOUT -> readTimeout.increment();
       case UNAUTHORIZED -> unauthorized.increment();
+      case UNSUPPORTED_MEDIA_TYPE -> unsupportedMediaType.increment();
+      case INVALID_BODY -> invalidBody.increment();
     }
   }
 
@@ -42,6 +46,8 @@ final class ServerRejections {
     values.put("read_timeout", readTimeout.sum());
     values.put("unauthorized", unauthorized.sum());
     values.put("too_many_connections", tooManyConnections.sum());
+    values.put("unsupported_media_type", unsupportedMediaType.sum());
+    values.put("invalid_body", invalidBody.sum());
     return values;
   }
 }

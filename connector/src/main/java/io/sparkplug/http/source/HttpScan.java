@@ -29,7 +29,7 @@ public final class HttpScan implements ScanBuilder, Scan {
 
   @Override
   public StructType readSchema() {
-    return RequestSchema.SCHEMA;
+    return RequestSchema.of(options.requestSchema());
   }
 
   @Override

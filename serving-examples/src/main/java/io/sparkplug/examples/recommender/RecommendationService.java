@@ -9,7 +9,6 @@ import static org.apache.spark.sql.functions.from_json;
 import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.max;
 import static org.apache.spark.sql.functions.nullif;
-import static org.apache.spark.sql.functions.regexp_extract;
 import static org.apache.spark.sql.functions.slice;
 import static org.apache.spark.sql.functions.struct;
 import static org.apache.spark.sql.functions.sum;
@@ -318,8 +317,13 @@ public final class RecommendationService implements AutoCloseable {
   }
 
   /** A query-string parameter, raw ({@code ""} when absent); ids need no URL decoding. */
+  /**
+   * A query parameter of a GET, decoded, from the request's {@code params} column; null when
+   * absent. (The body of a POST stays parsed here: one source serves both methods, and a {@code
+   * requestSchema} would hold every request, GETs too, to a JSON body.)
+   */
   private static Column param(String name) {
-    return regexp_extract(col("query"), "(?:^|&)" + name + "=([^&]*)", 1);
+    return col("params").getItem(name);
   }
 
   private static Column error(int status, Column message) {

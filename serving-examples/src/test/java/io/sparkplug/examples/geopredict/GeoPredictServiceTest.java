@@ -180,19 +180,22 @@ class GeoPredictServiceTest {
   }
 
   @Test
-  void malformedRequestsAre400WithAJsonError() throws Exception {
-    Map<String, String> cases =
+  void bodiesTheSchemaRefusesAre400ProblemsFromTheServer() throws Exception {
+    // body -> the JSON Pointer and the start of the detail of the first error
+    Map<String, String[]> cases =
         Map.of(
-            "not json", "body must be a JSON object",
-            "", "body must be a JSON object",
-            "{\"lat\":38.7,\"lon\":-9.1}", "missing field 'user'",
-            "{\"user\":\"u001\",\"lat\":38.7}", "missing field 'lat' or 'lon'",
-            "{\"user\":\"u001\",\"lat\":238.7,\"lon\":-9.1}", "lat must be within",
+            "not json", new String[] {"", "Unrecognized token"},
+            "", new String[] {"", "expected a JSON object, got an empty body"},
+            "{\"lat\":38.7,\"lon\":-9.1}", new String[] {"/user", "missing required field"},
+            "{\"user\":\"u001\",\"lat\":38.7}", new String[] {"/lon", "missing required field"},
             "{\"user\":\"u001\",\"lat\":38.7,\"lon\":-9.1,\"time\":\"yesterday\"}",
-                "body must be a JSON object",
-            "{\"user\":\"u001\",\"lat\":\"north\",\"lon\":-9.1}", "body must be a JSON object",
-            "{\"user\":\"u001\",\"lat\":NaN,\"lon\":-9.1}", "lat must be within",
-            "{\"user\":\"u001\",\"lat\":1e400,\"lon\":-9.1}", "lat must be within");
+                new String[] {"/time", "expected an ISO 8601 timestamp"},
+            "{\"user\":\"u001\",\"lat\":\"north\",\"lon\":-9.1}",
+                new String[] {"/lat", "expected a number (DOUBLE), got a string"},
+            "{\"user\":\"u001\",\"lat\":NaN,\"lon\":-9.1}",
+                new String[] {"/lat", "Non-standard token 'NaN'"},
+            "{\"user\":\"u001\",\"lat\":1e400,\"lon\":-9.1}",
+                new String[] {"/lat", "expected a number (DOUBLE), got 1e400, out of range"});
     Map<String, CompletableFuture<HttpResponse<String>>> replies = new java.util.HashMap<>();
     cases
         .keySet()
@@ -200,18 +203,42 @@ class GeoPredictServiceTest {
             b ->
                 replies.put(
                     b, CLIENT.sendAsync(post(b).build(), HttpResponse.BodyHandlers.ofString())));
-    for (Map.Entry<String, String> c : cases.entrySet()) {
+    for (Map.Entry<String, String[]> c : cases.entrySet()) {
       HttpResponse<String> response = replies.get(c.getKey()).get();
       assertEquals(400, response.statusCode(), c.getKey() + " -> " + response.body());
-      assertEquals("application/json", response.headers().firstValue("content-type").get());
-      String error = JSON.readTree(response.body()).get("error").asText();
-      assertTrue(error.startsWith(c.getValue()), c.getKey() + " -> " + error);
+      assertEquals("application/problem+json", response.headers().firstValue("content-type").get());
+      JsonNode error = JSON.readTree(response.body()).get("errors").get(0);
+      assertEquals(c.getValue()[0], error.get("pointer").asText(), c.getKey() + " -> " + error);
+      assertTrue(
+          error.get("detail").asText().startsWith(c.getValue()[1]), c.getKey() + " -> " + error);
     }
   }
 
   @Test
+  void coordinatesOutOfRangeAre400FromTheQuery() throws Exception {
+    HttpResponse<String> response = send(post("{\"user\":\"u001\",\"lat\":238.7,\"lon\":-9.1}"));
+    assertEquals(400, response.statusCode(), response.body());
+    assertEquals("application/json", response.headers().firstValue("content-type").get());
+    assertTrue(
+        JSON.readTree(response.body()).get("error").asText().startsWith("lat must be within"),
+        response.body());
+  }
+
+  @Test
   void otherPathsAndMethodsAreRefused() throws Exception {
-    assertEquals(404, send(request("/predict/else").POST(noBody())).statusCode());
+    HttpRequest.Builder below =
+        request("/predict/else")
+            .header("Content-Type", "application/json")
+            .POST(HttpRequest.BodyPublishers.ofString(body("u001", 38.7, -9.1, null)));
+    assertEquals(404, send(below).statusCode());
+    // The typed service needs a JSON body: a form gets 415 from the server itself, and no body
+    // at all 400.
+    HttpRequest.Builder form =
+        request(PredictService.PATH)
+            .header("Content-Type", "application/x-www-form-urlencoded")
+            .POST(HttpRequest.BodyPublishers.ofString("user=u001"));
+    assertEquals(415, send(form).statusCode());
+    assertEquals(400, send(request(PredictService.PATH).POST(noBody())).statusCode());
     assertEquals(405, send(request(PredictService.PATH).GET()).statusCode());
   }
 
