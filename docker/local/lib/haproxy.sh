@@ -36,6 +36,14 @@ defaults
 
 frontend sparkplug
   bind $bind:$port
+  # Conformance (docs/http-conformance.md): request header names of letters, digits and "-" only
+  # (403 otherwise: X_A must not become X-A at some backend), HTTP/1.x only (HAProxy would
+  # rewrite 9.9 or 2.0 to 1.1), and a Date on HAProxy's own responses. No http-buffer-request:
+  # it would turn the server's immediate 413 for an oversized body into a 408 after
+  # "timeout http-request".
+  option http-restrict-req-hdr-names reject
+  http-request return status 505 content-type text/plain string "HTTP Version Not Supported" unless { req.ver -m beg 1. }
+  http-after-response set-header Date "%[date,http_date]" unless { res.hdr(date) -m found }
   default_backend sparkplug
 
 backend sparkplug

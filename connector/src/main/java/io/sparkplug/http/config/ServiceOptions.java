@@ -71,10 +71,13 @@ public final class ServiceOptions implements Serializable {
   public static final String MAX_BODY_BYTES_DEFAULT = "1m";
   static final long MAX_BODY_BYTES_LIMIT = 512L * 1024 * 1024;
 
-  /** Longest request line; longer ones get 414. Default: {@value #MAX_INITIAL_LINE_DEFAULT}. */
+  /**
+   * Longest request line; longer ones get 414. Default: {@value #MAX_INITIAL_LINE_DEFAULT}, so that
+   * the 8,000 octets RFC 9112 3 recommends are accepted.
+   */
   public static final String MAX_INITIAL_LINE_CONFIG = "maxInitialLineLength";
 
-  public static final int MAX_INITIAL_LINE_DEFAULT = 4096;
+  public static final int MAX_INITIAL_LINE_DEFAULT = 8192;
 
   /** Largest header block; larger ones get 431. Default: {@value #MAX_HEADER_BYTES_DEFAULT}. */
   public static final String MAX_HEADER_BYTES_CONFIG = "maxHeaderBytes";

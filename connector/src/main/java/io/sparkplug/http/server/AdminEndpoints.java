@@ -12,7 +12,8 @@ import java.util.Map;
 /**
  * The server's own endpoints under {@value #PREFIX}: {@code health} for load balancers, {@code
  * metrics} in the Prometheus text format and {@code openapi.json}, the OpenAPI 3.1 description of
- * the port's services ({@link OpenApiDocument}). They never reach a query.
+ * the port's services ({@link OpenApiDocument}); and {@code OPTIONS *}, the server as a whole. They
+ * never reach a query.
  */
 final class AdminEndpoints {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -24,8 +25,11 @@ final class AdminEndpoints {
 
   private AdminEndpoints() {}
 
+  /** The target of {@code OPTIONS *} (RequestChecks admits it with no other method). */
+  static final String ASTERISK = "*";
+
   static boolean owns(String path) {
-    return path.startsWith(PREFIX);
+    return path.startsWith(PREFIX) || path.equals(ASTERISK);
   }
 
   /** True for the paths of the server's own endpoints. */
@@ -43,6 +47,9 @@ final class AdminEndpoints {
    * the request's Host header, for the OpenAPI document's server address.
    */
   static Reply answer(HttpServer server, String method, String path, String host) {
+    if (path.equals(ASTERISK)) {
+      return new Reply(200, null, null, null, null, false).withHeader("Allow", allowed(server));
+    }
     if (!exists(path)) {
       return null;
     }
@@ -82,6 +89,19 @@ final class AdminEndpoints {
       throw new IllegalStateException(e);
     }
     return new Reply(serving ? 200 : 503, null, null, json, "application/json", false);
+  }
+
+  /**
+   * RFC 9110 9.3.7: {@code OPTIONS *} asks what the server supports; the answer is every method
+   * some service of this port allows, plus {@code OPTIONS} itself.
+   */
+  private static String allowed(HttpServer server) {
+    java.util.TreeSet<String> methods = new java.util.TreeSet<>();
+    for (HttpService service : server.services()) {
+      methods.addAll(java.util.List.of(service.options().allowHeader().split(", ")));
+    }
+    methods.add("OPTIONS");
+    return String.join(", ", methods);
   }
 
   private static Reply metrics(HttpServer server) {

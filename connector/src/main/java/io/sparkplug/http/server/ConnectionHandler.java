@@ -138,7 +138,7 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
 
   private void onContent(HttpContent content) {
     if (content.decoderResult().isFailure()) {
-      reject(RequestChecks.malformed(content.decoderResult().cause()));
+      reject(RequestChecks.malformedBody(content.decoderResult().cause()));
       return;
     }
     if ((long) body.readableBytes() + content.content().readableBytes()

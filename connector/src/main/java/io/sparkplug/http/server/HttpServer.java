@@ -9,6 +9,7 @@ import io.netty.channel.CombinedChannelDuplexHandler;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.channel.socket.SocketChannel;
+import io.netty.handler.codec.http.DefaultHttpHeadersFactory;
 import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.netty.handler.codec.http.HttpResponseEncoder;
 import io.netty.handler.ssl.SslContext;
@@ -102,7 +103,12 @@ final class HttpServer {
             .setMaxChunkSize(MAX_CHUNK_SIZE)
             // Only CRLF ends a line: Netty's default for bare LF differs between the 4.2 releases
             // that Spark 4.1 and 4.2 ship, and a lone LF is a request-smuggling vector.
-            .setStrictLineParsing(true);
+            .setStrictLineParsing(true)
+            // RFC 9110 5.5: NUL, CR and other controls in a field value are refused (400), not
+            // passed on to the query; names are validated by default.
+            .setHeadersFactory(DefaultHttpHeadersFactory.headersFactory().withValueValidation(true))
+            .setTrailersFactory(
+                DefaultHttpHeadersFactory.trailersFactory().withValueValidation(true));
     ChannelPipeline pipeline = channel.pipeline();
     if (tls != null) {
       pipeline.addLast("tls", tls.newHandler(channel.alloc()));

@@ -9,30 +9,43 @@ import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpVersion;
 import io.sparkplug.http.reply.Reply;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.Locale;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A {@link Reply} as the HTTP response one exchange gets: its status, headers and body, the default
- * content type, the CORS headers for an allowed origin, the length, no body for {@code HEAD}, and
- * the connection header. A reply that is not valid HTTP (a status outside 200-599, a bad header)
- * becomes a 500.
+ * A {@link Reply} as the HTTP response one exchange gets: always HTTP/1.1 (RFC 9110 2.5, also to an
+ * HTTP/1.0 client), its status, headers and body, the default content type, the CORS headers for an
+ * allowed origin, the length, a {@code Date} (RFC 9110 6.6.1), no body for {@code HEAD}, 204 and
+ * 304 (and no length on 204), and the connection header. A reply that is not valid HTTP (a status
+ * outside 200-599, a bad header) becomes a 500.
  */
 final class Responses {
   private static final Logger LOG = LoggerFactory.getLogger(Responses.class);
+  private static final DateTimeFormatter IMF_FIXDATE =
+      DateTimeFormatter.ofPattern("EEE, dd MMM yyyy HH:mm:ss 'GMT'", Locale.ROOT)
+          .withZone(ZoneOffset.UTC);
+
+  /** The Date value of the current second: formatted once a second, not once a response. */
+  private record DateValue(long second, String text) {}
+
+  private static volatile DateValue date = new DateValue(-1, "");
 
   private Responses() {}
 
   static FullHttpResponse of(Reply reply, Exchange exchange, boolean close) {
     FullHttpResponse response;
     try {
-      response = build(reply, exchange.version);
+      response = build(reply);
     } catch (IllegalArgumentException e) {
       LOG.warn(
           "sparkplug-http: reply for request {} is not valid HTTP ({})",
           exchange.sequence,
           e.getMessage());
-      response = build(Reply.error(500, "Internal Server Error", close), exchange.version);
+      response = build(Reply.error(500, "Internal Server Error", close));
     }
     HttpHeaders headers = response.headers();
     if (exchange.corsOrigin != null) {
@@ -47,10 +60,19 @@ final class Responses {
       // The reply would differ for an allowed origin: caches must key it by Origin too.
       headers.add(HttpHeaderNames.VARY, "Origin");
     }
-    headers.setInt(HttpHeaderNames.CONTENT_LENGTH, response.content().readableBytes());
+    int status = response.status().code();
+    if (status == 204 || status == 304) {
+      // RFC 9110 8.6 and 15.3.5: these carry no content, and 204 no length either.
+      response.content().clear();
+      headers.remove(HttpHeaderNames.TRANSFER_ENCODING);
+      headers.remove(HttpHeaderNames.CONTENT_LENGTH);
+    } else {
+      headers.setInt(HttpHeaderNames.CONTENT_LENGTH, response.content().readableBytes());
+    }
     if (exchange.head) {
       response.content().clear();
     }
+    headers.set(HttpHeaderNames.DATE, date());
     if (close) {
       headers.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
     } else if (exchange.version.equals(HttpVersion.HTTP_1_0)) {
@@ -82,14 +104,27 @@ final class Responses {
           "vary",
           "connection");
 
-  private static FullHttpResponse build(Reply reply, HttpVersion version) {
+  /** The current time as an IMF-fixdate, such as {@code Sun, 06 Nov 1994 08:49:37 GMT}. */
+  static String date() {
+    long second = System.currentTimeMillis() / 1000;
+    DateValue current = date;
+    if (current.second != second) {
+      current = new DateValue(second, IMF_FIXDATE.format(Instant.ofEpochSecond(second)));
+      date = current;
+    }
+    return current.text;
+  }
+
+  private static FullHttpResponse build(Reply reply) {
     int status = reply.status();
     if (status < 200 || status > 599) {
       throw new IllegalArgumentException("status " + status + " is not a final HTTP status");
     }
     FullHttpResponse response =
         new DefaultFullHttpResponse(
-            version, HttpResponseStatus.valueOf(status), Unpooled.wrappedBuffer(reply.body()));
+            HttpVersion.HTTP_1_1,
+            HttpResponseStatus.valueOf(status),
+            Unpooled.wrappedBuffer(reply.body()));
     HttpHeaders headers = response.headers();
     String[] names = reply.headerNames();
     String[] values = reply.headerValues();

@@ -21,7 +21,7 @@ class ServiceOptionsTest {
     assertEquals(30_000, options.requestTimeoutMs());
     assertEquals(10_000, options.maxPendingRequests());
     assertEquals(1024 * 1024, options.maxBodyBytes());
-    assertEquals(4096, options.maxInitialLineLength());
+    assertEquals(8192, options.maxInitialLineLength());
     assertEquals(8192, options.maxHeaderBytes());
     assertEquals(30_000, options.readTimeoutMs());
     assertEquals(60_000, options.idleTimeoutMs());

@@ -143,7 +143,7 @@ class ConnectionHandlerTest {
       value = {
         "not HTTP           | BLAH\\r\\n\\r\\n                                                | 400 | bad_request",
         "no Host            | GET /svc HTTP/1.1\\r\\n\\r\\n                                      | 400 | bad_request",
-        "absolute target    | GET http://h/svc HTTP/1.1\\r\\nHost: h\\r\\n\\r\\n                 | 400 | bad_request",
+        "authority target   | GET h:80 HTTP/1.1\\r\\nHost: h\\r\\n\\r\\n                       | 400 | bad_request",
         "gzip framing       | POST /svc HTTP/1.1\\r\\nHost: h\\r\\nTransfer-Encoding: gzip\\r\\n\\r\\n | 400 | bad_request",
         "two framings       | POST /svc HTTP/1.1\\r\\nHost: h\\r\\nContent-Length: 3\\r\\nTransfer-Encoding: chunked\\r\\n\\r\\n | 400 | bad_request",
         "unknown path       | GET /other HTTP/1.1\\r\\nHost: h\\r\\n\\r\\n                      | 404 | not_found",
@@ -152,7 +152,7 @@ class ConnectionHandlerTest {
         "declared length    | POST /svc HTTP/1.1\\r\\nHost: h\\r\\nContent-Length: 2048\\r\\n\\r\\n   | 413 | body_too_large",
         "chunked length     | POST /svc HTTP/1.1\\r\\nHost: h\\r\\nTransfer-Encoding: chunked\\r\\n\\r\\n300\\r\\n{768}\\r\\n200\\r\\n{512}\\r\\n0\\r\\n\\r\\n | 413 | body_too_large",
         "expectation        | POST /svc HTTP/1.1\\r\\nHost: h\\r\\nExpect: teapot\\r\\n\\r\\n        | 417 | bad_request",
-        "long line          | GET /svc/{5000} HTTP/1.1\\r\\nHost: h\\r\\n\\r\\n                 | 414 | uri_too_long",
+        "long line          | GET /svc/{9000} HTTP/1.1\\r\\nHost: h\\r\\n\\r\\n                 | 414 | uri_too_long",
         "large headers      | GET /svc HTTP/1.1\\r\\nHost: h\\r\\nX-Big: {9000}\\r\\n\\r\\n         | 431 | headers_too_large",
         "no token           | GET /secure HTTP/1.1\\r\\nHost: h\\r\\n\\r\\n                     | 401 | unauthorized",
         "metrics, no token  | GET /-/metrics HTTP/1.1\\r\\nHost: h\\r\\n\\r\\n                  | 401 | unauthorized",

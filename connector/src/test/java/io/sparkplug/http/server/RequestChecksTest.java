@@ -61,9 +61,15 @@ class RequestChecksTest {
   @Test
   void aTargetThatIsNotAPathIs400() {
     assertRejected(
-        400,
-        Reason.BAD_REQUEST,
-        RequestChecks.head(request(HttpMethod.GET, "http://h/svc", "Host", "h")));
+        400, Reason.BAD_REQUEST, RequestChecks.head(request(HttpMethod.GET, "h:443", "Host", "h")));
+  }
+
+  @Test
+  void anAbsoluteFormTargetIsRewrittenToItsPath() {
+    io.netty.handler.codec.http.HttpRequest absolute =
+        request(HttpMethod.GET, "http://other/svc?q=1", "Host", "h");
+    assertNull(RequestChecks.head(absolute));
+    assertEquals("/svc?q=1", absolute.uri());
   }
 
   @Test
