@@ -109,7 +109,8 @@ class SoakIT {
   private static URI balancer;
 
   @BeforeAll
-  @Timeout(900)
+  // Bounded even when a blocking call ignores interrupts: the method runs in its own thread.
+  @Timeout(value = 900, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
   static void startClusterAndSubmit() throws Exception {
     classStart = System.nanoTime();
     Path connectorJar = ClusterTests.requiredFile("sparkplug.connector.jar");
@@ -167,6 +168,7 @@ class SoakIT {
   }
 
   @AfterAll
+  @Timeout(value = 3, unit = TimeUnit.MINUTES, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
   static void stopCluster() {
     ClusterTests.closeAndAssertNothingLeft(cluster);
     ClusterTests.report("SoakIT", "whole class", classStart);
@@ -307,6 +309,16 @@ class SoakIT {
     // ---- assertions ----
     assertEquals(List.of(), traffic.missing(), "requests without an outcome");
     assertEquals(List.of(), traffic.duplicates(), "requests with two outcomes");
+    // On the wire, not in the generator's bookkeeping: no request's echo came back twice, and
+    // each request judged answered had exactly one response naming it.
+    assertEquals(
+        List.of(),
+        traffic.wireDuplicates().stream().limit(20).toList(),
+        "requests answered twice on the wire");
+    assertEquals(
+        List.of(),
+        traffic.answeredButNotOnceOnTheWire().stream().limit(20).toList(),
+        "answered requests without exactly one response on the wire");
     assertEquals(0, traffic.inFlight(), "exchanges still running after every deadline");
     assertEquals(List.of(), sample(unexpected), unexpected.size() + " unexpected outcomes");
     assertEquals(List.of(), sample(late), late.size() + " requests waited past timeout + margin");
