@@ -49,7 +49,9 @@ class ExecutorModeTest {
     int controlPort = TestSpark.freePort();
     StreamingQuery query = TestQueries.echo(requests(port, controlPort));
     try {
-      TestSpark.awaitListening(port);
+      // Readiness: the port listens a moment before its service attaches (a request then gets
+      // 404); health 200 means the service is there and in touch with the driver.
+      TestSpark.awaitReady(port, query);
       for (int i = 0; i < 20; i++) {
         HttpResponse<String> response = Http.post(port, "/", "hello " + i);
         assertEquals(200, response.statusCode());
@@ -78,7 +80,9 @@ class ExecutorModeTest {
             .select(col("id"), concat(lit("re: "), col("body").cast("string")).as("body"));
     StreamingQuery query = TestQueries.serve(replies);
     try {
-      TestSpark.awaitListening(port);
+      // Readiness: the port listens a moment before its service attaches (a request then gets
+      // 404); health 200 means the service is there and in touch with the driver.
+      TestSpark.awaitReady(port, query);
       List<CompletableFuture<HttpResponse<String>>> calls = new ArrayList<>();
       for (int i = 0; i < 50; i++) {
         calls.add(Http.postAsync(port, "/", "n" + i));
@@ -255,7 +259,7 @@ class ExecutorModeTest {
     StreamingQuery query =
         TestQueries.serve(
             requests(port, controlPort).select(col("id"), explode.apply(col("body")).as("body")));
-    TestSpark.awaitListening(port);
+    TestSpark.awaitReady(port, query);
     HttpResponse<String> response = Http.post(port, "/", "anything");
     assertEquals(500, response.statusCode());
     assertTrue(!response.body().contains("secret"), response.body());

@@ -306,7 +306,9 @@ class ExecutorModeIT {
   @Test
   @Order(6)
   void realTimeModeServesOnTheClusterInBothModes() throws Exception {
-    cluster.stopDriver(driver);
+    if (driver.isAlive()) {
+      cluster.stopDriver(driver);
+    }
     int rtControlPort = FreePorts.on("127.0.0.1");
     SparkDriver perExecutor =
         submit(
@@ -357,6 +359,96 @@ class ExecutorModeIT {
       assertNotEquals("driver", response.headers().firstValue("x-served-by").orElse("driver"));
     }
     report("50 sequential real-time requests (driver mode, readers on executors)", start);
+  }
+
+  /**
+   * Security options and a restart, in executor mode on the cluster: a bearer token on every
+   * executor server (health stays open for HAProxy), and the same application submitted again with
+   * the same checkpoint, serving again behind the balancer with batch ids that continue the first
+   * run's. Two submissions of a small application: about a minute each on two cores.
+   */
+  @Test
+  @Order(7)
+  void securedExecutorModeServesWithItsTokenAndRestartsFromItsCheckpoint() throws Exception {
+    if (driver.isAlive()) {
+      cluster.stopDriver(driver);
+    }
+    String token = "cluster-token-7";
+    String service =
+        service("secure", "executor", "echo", executorPort, "/echo")
+            + ",authToken="
+            + token
+            + ",controlPort="
+            + FreePorts.on("127.0.0.1");
+    URI[] executorServers = {
+      URI.create("http://" + WORKERS[0] + ":" + executorPort),
+      URI.create("http://" + WORKERS[1] + ":" + executorPort)
+    };
+    long firstRunLast = -1;
+    for (int run = 1; run <= 2; run++) {
+      SparkDriver app = submit("secure-" + run, List.of(service));
+      try {
+        ClusterTests.awaitReady(app, "secure", Duration.ofMinutes(3), executorServers);
+        ClusterTests.awaitHealthy(balancer, Duration.ofSeconds(30));
+        HttpResponse<String> refused = post(balancer.resolve("/echo"), "no token");
+        assertEquals(401, refused.statusCode(), refused.body());
+        assertEquals(
+            "Bearer realm=\"sparkplug-http\"",
+            refused.headers().firstValue("www-authenticate").orElse(""));
+        for (String host : WORKERS) {
+          HttpResponse<String> metrics =
+              get(URI.create("http://" + host + ":" + executorPort + "/-/metrics"));
+          assertEquals(401, metrics.statusCode(), "metrics without the token on " + host);
+        }
+        for (int i = 0; i < 10; i++) {
+          HttpResponse<String> response =
+              postWithToken(balancer.resolve("/echo"), "run" + run + " " + i, token);
+          assertEquals(200, response.statusCode(), response.body());
+          assertEquals("secure: RUN" + run + " " + i, response.body());
+        }
+        Awaitility.await("a progress with rows of run " + run)
+            .atMost(Duration.ofSeconds(60))
+            .until(() -> !batchesWithRows(app).isEmpty());
+        List<Long> batches = batchesWithRows(app);
+        if (run == 1) {
+          firstRunLast = batches.get(batches.size() - 1);
+        } else {
+          assertTrue(
+              batches.get(0) > firstRunLast,
+              "the second run's batches "
+                  + batches
+                  + " must follow the first run's "
+                  + firstRunLast);
+        }
+      } finally {
+        cluster.stopDriver(app);
+      }
+    }
+  }
+
+  /** Ids of the batches of query "secure" that read requests, from its progress lines. */
+  private static List<Long> batchesWithRows(SparkDriver app) throws Exception {
+    List<Long> ids = new ArrayList<>();
+    for (String line :
+        java.nio.file.Files.readAllLines(app.log(), java.nio.charset.StandardCharsets.ISO_8859_1)) {
+      if (line.startsWith("progress secure ") && !line.endsWith(" rows 0")) {
+        ids.add(Long.parseLong(line.split(" ")[2]));
+      }
+    }
+    return ids;
+  }
+
+  private static HttpResponse<String> postWithToken(URI uri, String body, String token)
+      throws Exception {
+    return ClusterTests.CLIENT
+        .sendAsync(
+            java.net.http.HttpRequest.newBuilder(uri)
+                .timeout(REQUEST_TIMEOUT.plusSeconds(15))
+                .header("Authorization", "Bearer " + token)
+                .POST(java.net.http.HttpRequest.BodyPublishers.ofString(body))
+                .build(),
+            HttpResponse.BodyHandlers.ofString())
+        .get(REQUEST_TIMEOUT.toSeconds() + 20, TimeUnit.SECONDS);
   }
 
   /**

@@ -52,7 +52,8 @@ public final class ServingApp {
             .config("spark.sql.adaptive.enabled", "false")
             .config("spark.sql.streaming.pollingDelay", "1ms")
             .getOrCreate();
-    // One line per finished batch, "progress NAME BATCH": the tests' readiness signal (a first
+    // One line per progress report, "progress NAME BATCH rows N": the tests' readiness signal (a
+    // first
     // batch ran, so executors and readers are warm), read from the driver's log.
     spark
         .streams()
@@ -64,7 +65,12 @@ public final class ServingApp {
               @Override
               public void onQueryProgress(QueryProgressEvent event) {
                 System.out.println(
-                    "progress " + event.progress().name() + " " + event.progress().batchId());
+                    "progress "
+                        + event.progress().name()
+                        + " "
+                        + event.progress().batchId()
+                        + " rows "
+                        + event.progress().numInputRows());
               }
 
               @Override
@@ -104,7 +110,8 @@ public final class ServingApp {
             .option("port", service.get("port"))
             .option("mode", service.getOrDefault("mode", "driver"))
             .option("requestTimeout", service.getOrDefault("requestTimeout", "10s"));
-    for (String option : List.of("controlPort", "host", "drainTimeout", "path", "numPartitions")) {
+    for (String option :
+        List.of("controlPort", "host", "drainTimeout", "path", "numPartitions", "authToken")) {
       if (service.containsKey(option)) {
         reader = reader.option(option, service.get(option));
       }

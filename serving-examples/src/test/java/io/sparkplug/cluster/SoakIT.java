@@ -198,16 +198,31 @@ class SoakIT {
     List<Target> executors =
         List.of(new Target(WORKERS[0], port, true), new Target(WORKERS[1], port, true));
 
-    // First replies on a cluster take seconds (first batches, JIT): not part of the soak.
-    Awaitility.await("first replies through HAProxy and from both executors")
+    // Readiness, not a retried first request: a finished batch in the driver's log (Spark's
+    // "Streaming query made progress", INFO) and health 200 on both executors and through HAProxy;
+    // then the first request on each route is asserted once. First batches and JIT are then left
+    // to the warm-up below, which is not part of the soak.
+    Awaitility.await("a first progress of the soak query")
         .atMost(Duration.ofMinutes(3))
         .pollInterval(Duration.ofMillis(200))
-        .ignoreExceptions()
         .until(
-            () ->
-                echoes(balancer.resolve(PATH))
-                    && echoes(URI.create("http://" + WORKERS[0] + ":" + port + PATH))
-                    && echoes(URI.create("http://" + WORKERS[1] + ":" + port + PATH)));
+            () -> {
+              if (!driver.isAlive()) {
+                throw new AssertionError("the soak driver exited:\n" + driver.logTail(60));
+              }
+              return driver.logContains("Streaming query made progress");
+            });
+    URI[] routes = {
+      balancer,
+      URI.create("http://" + WORKERS[0] + ":" + port),
+      URI.create("http://" + WORKERS[1] + ":" + port)
+    };
+    for (URI route : routes) {
+      ClusterTests.awaitHealthy(route, Duration.ofMinutes(1));
+    }
+    for (URI route : routes) {
+      assertTrue(echoes(route.resolve(PATH)), "the first request on " + route);
+    }
     try (SoakTraffic warm = new SoakTraffic(limits, viaBalancer, executors)) {
       warm.run(Duration.ofSeconds(warmup), rate);
       System.out.println("SoakIT: warm-up " + warmup + " s: " + warm.table());
