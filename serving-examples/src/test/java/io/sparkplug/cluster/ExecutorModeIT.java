@@ -47,6 +47,13 @@ import org.junit.jupiter.api.Timeout;
 class ExecutorModeIT {
   private static final String[] WORKERS = {"127.0.0.2", "127.0.0.3"};
   private static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(10);
+
+  /**
+   * requestTimeout of the applications tests 6 and 7 submit: their first requests after readiness
+   * run early batches on executors that may be cold and busy (timeouts are not what they test).
+   */
+  private static final Duration FRESH_APP_TIMEOUT = Duration.ofSeconds(60);
+
   private static final ObjectMapper JSON = new ObjectMapper();
 
   private static long classStart;
@@ -304,6 +311,7 @@ class ExecutorModeIT {
 
   /** Real-time mode on the cluster: per executor, and (a second application) head-node. */
   @Test
+  @Timeout(600)
   @Order(6)
   void realTimeModeServesOnTheClusterInBothModes() throws Exception {
     if (driver.isAlive()) {
@@ -316,49 +324,64 @@ class ExecutorModeIT {
             List.of(
                 service("rt", "executor", "echo", executorPort, "/echo")
                     + ",trigger=real-time,controlPort="
-                    + rtControlPort));
-    // Readiness: a first real-time batch ended and both executor servers answer health 200 (a
-    // server runs inside its reader's task), then the balancer has them. No request is retried.
-    URI[] executorServers = {
-      URI.create("http://" + WORKERS[0] + ":" + executorPort),
-      URI.create("http://" + WORKERS[1] + ":" + executorPort)
-    };
-    ClusterTests.awaitReady(perExecutor, "rt", Duration.ofMinutes(3), executorServers);
-    ClusterTests.awaitHealthy(balancer, Duration.ofSeconds(30));
-    Set<String> servedBy = new HashSet<>();
-    for (int i = 0; i < 40 && servedBy.size() < 2; i++) {
-      HttpResponse<String> response = post(balancer.resolve("/echo"), "fast " + i);
-      assertEquals(200, response.statusCode(), response.body());
-      assertEquals("rt: FAST " + i, response.body());
-      servedBy.add(response.headers().firstValue("x-served-by").orElse("?"));
+                    + rtControlPort
+                    + ",requestTimeout="
+                    + FRESH_APP_TIMEOUT.toSeconds()
+                    + "s"));
+    try {
+      // Readiness: a first real-time batch ended and both executor servers answer health 200 (a
+      // server runs inside its reader's task), then the balancer has them. No request is retried.
+      URI[] executorServers = {
+        URI.create("http://" + WORKERS[0] + ":" + executorPort),
+        URI.create("http://" + WORKERS[1] + ":" + executorPort)
+      };
+      ClusterTests.awaitReady(perExecutor, "rt", Duration.ofMinutes(3), executorServers);
+      ClusterTests.awaitHealthy(balancer, Duration.ofSeconds(30));
+      Set<String> servedBy = new HashSet<>();
+      for (int i = 0; i < 40 && servedBy.size() < 2; i++) {
+        HttpResponse<String> response = postFresh(balancer.resolve("/echo"), "fast " + i);
+        assertEquals(200, response.statusCode(), response.body());
+        assertEquals("rt: FAST " + i, response.body());
+        servedBy.add(response.headers().firstValue("x-served-by").orElse("?"));
+      }
+      assertEquals(2, servedBy.size(), "executors that answered 40 requests: " + servedBy);
+      long start = System.nanoTime();
+      for (int i = 0; i < 50; i++) {
+        HttpResponse<String> response = postFresh(balancer.resolve("/echo"), "rt " + i);
+        assertEquals(200, response.statusCode(), response.body());
+        assertEquals("rt: RT " + i, response.body());
+      }
+      report("50 sequential real-time requests (executor mode)", start);
+    } finally {
+      // Real-time readers hold every task slot: a failure here must not starve what comes next.
+      cluster.stopDriver(perExecutor);
     }
-    assertEquals(2, servedBy.size(), "executors that answered 40 requests: " + servedBy);
-    long start = System.nanoTime();
-    for (int i = 0; i < 50; i++) {
-      HttpResponse<String> response = post(balancer.resolve("/echo"), "rt " + i);
-      assertEquals(200, response.statusCode(), response.body());
-      assertEquals("rt: RT " + i, response.body());
-    }
-    report("50 sequential real-time requests (executor mode)", start);
-    cluster.stopDriver(perExecutor);
 
     int rtHeadPort = FreePorts.on("127.0.0.1");
     SparkDriver headNode =
         submit(
             "real-time-driver",
-            List.of(service("rthead", "driver", "echo", rtHeadPort, "/") + ",trigger=real-time"));
-    headNode.awaitListening("127.0.0.1", rtHeadPort, Duration.ofMinutes(3));
-    URI head = URI.create("http://127.0.0.1:" + rtHeadPort + "/");
-    // Readiness: a first real-time batch ended, so readers on the executors have started once.
-    ClusterTests.awaitReady(headNode, "rthead", Duration.ofMinutes(3), head);
-    start = System.nanoTime();
-    for (int i = 0; i < 50; i++) {
-      HttpResponse<String> response = post(head, "head " + i);
-      assertEquals(200, response.statusCode(), response.body());
-      assertEquals("rthead: HEAD " + i, response.body());
-      assertNotEquals("driver", response.headers().firstValue("x-served-by").orElse("driver"));
+            List.of(
+                service("rthead", "driver", "echo", rtHeadPort, "/")
+                    + ",trigger=real-time,requestTimeout="
+                    + FRESH_APP_TIMEOUT.toSeconds()
+                    + "s"));
+    try {
+      headNode.awaitListening("127.0.0.1", rtHeadPort, Duration.ofMinutes(3));
+      URI head = URI.create("http://127.0.0.1:" + rtHeadPort + "/");
+      // Readiness: a first real-time batch ended, so readers on the executors have started once.
+      ClusterTests.awaitReady(headNode, "rthead", Duration.ofMinutes(3), head);
+      start = System.nanoTime();
+      for (int i = 0; i < 50; i++) {
+        HttpResponse<String> response = postFresh(head, "head " + i);
+        assertEquals(200, response.statusCode(), response.body());
+        assertEquals("rthead: HEAD " + i, response.body());
+        assertNotEquals("driver", response.headers().firstValue("x-served-by").orElse("driver"));
+      }
+      report("50 sequential real-time requests (driver mode, readers on executors)", start);
+    } finally {
+      cluster.stopDriver(headNode);
     }
-    report("50 sequential real-time requests (driver mode, readers on executors)", start);
   }
 
   /**
@@ -368,6 +391,7 @@ class ExecutorModeIT {
    * run's. Two submissions of a small application: about a minute each on two cores.
    */
   @Test
+  @Timeout(600)
   @Order(7)
   void securedExecutorModeServesWithItsTokenAndRestartsFromItsCheckpoint() throws Exception {
     if (driver.isAlive()) {
@@ -378,7 +402,9 @@ class ExecutorModeIT {
         service("secure", "executor", "echo", executorPort, "/echo")
             + ",authToken="
             + token
-            + ",controlPort="
+            + ",requestTimeout="
+            + FRESH_APP_TIMEOUT.toSeconds()
+            + "s,controlPort="
             + FreePorts.on("127.0.0.1");
     URI[] executorServers = {
       URI.create("http://" + WORKERS[0] + ":" + executorPort),
@@ -390,7 +416,7 @@ class ExecutorModeIT {
       try {
         ClusterTests.awaitReady(app, "secure", Duration.ofMinutes(3), executorServers);
         ClusterTests.awaitHealthy(balancer, Duration.ofSeconds(30));
-        HttpResponse<String> refused = post(balancer.resolve("/echo"), "no token");
+        HttpResponse<String> refused = postFresh(balancer.resolve("/echo"), "no token");
         assertEquals(401, refused.statusCode(), refused.body());
         assertEquals(
             "Bearer realm=\"sparkplug-http\"",
@@ -443,12 +469,18 @@ class ExecutorModeIT {
     return ClusterTests.CLIENT
         .sendAsync(
             java.net.http.HttpRequest.newBuilder(uri)
-                .timeout(REQUEST_TIMEOUT.plusSeconds(15))
+                .timeout(FRESH_APP_TIMEOUT.plusSeconds(15))
                 .header("Authorization", "Bearer " + token)
                 .POST(java.net.http.HttpRequest.BodyPublishers.ofString(body))
                 .build(),
             HttpResponse.BodyHandlers.ofString())
-        .get(REQUEST_TIMEOUT.toSeconds() + 20, TimeUnit.SECONDS);
+        .get(FRESH_APP_TIMEOUT.toSeconds() + 20, TimeUnit.SECONDS);
+  }
+
+  /** A POST to an application of test 6 or 7, within its FRESH_APP_TIMEOUT. */
+  private static HttpResponse<String> postFresh(URI uri, String body) throws Exception {
+    return ClusterTests.postAsync(uri, body, FRESH_APP_TIMEOUT.plusSeconds(15))
+        .get(FRESH_APP_TIMEOUT.toSeconds() + 20, TimeUnit.SECONDS);
   }
 
   /**
