@@ -371,7 +371,7 @@ class ExecutorModeIT {
       URI head = URI.create("http://127.0.0.1:" + rtHeadPort + "/");
       // Readiness: a first real-time batch ended, so readers on the executors have started once.
       ClusterTests.awaitReady(headNode, "rthead", Duration.ofMinutes(3), head);
-      start = System.nanoTime();
+      long start = System.nanoTime();
       for (int i = 0; i < 50; i++) {
         HttpResponse<String> response = postFresh(head, "head " + i);
         assertEquals(200, response.statusCode(), response.body());
