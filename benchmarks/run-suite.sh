@@ -31,6 +31,7 @@ tuned=(
   -Dspark.sql.streaming.pollingDelay=1ms
   -Dspark.sql.streaming.checkpointFileManagerClass=org.apache.spark.sql.execution.streaming.checkpointing.FileSystemBasedCheckpointFileManager
   -Dspark.hadoop.fs.file.impl=org.apache.hadoop.fs.RawLocalFileSystem
+  -Dspark.buffer.pageSize=1m
 )
 
 server_pid=""

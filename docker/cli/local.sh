@@ -15,6 +15,7 @@ SERVING_CONF=(
   --conf spark.hadoop.fs.file.impl=org.apache.hadoop.fs.RawLocalFileSystem
   --conf spark.sql.streaming.pollingDelay=1ms
   --conf spark.sql.adaptive.enabled=false
+  --conf spark.buffer.pageSize=1m
 )
 
 cli_dir() { echo "$SPARKPLUG_STATE/cli"; }

@@ -61,6 +61,11 @@ public final class SparkPlugHttp {
    *       request within a millisecond instead of ten.
    *   <li>{@code spark.sql.adaptive.enabled=false}: no adaptive re-planning of tiny batches (Spark
    *       turns it off in real-time mode anyway).
+   *   <li>{@code spark.buffer.pageSize=1m}: memory pages of 1 MB. Spark sizes pages from the heap
+   *       (up to 64 MB), and a broadcast join builds its hash table in a fresh page every batch: a
+   *       six-row lookup table then allocates and zeroes 64 MB per batch and keeps several such
+   *       pages live until the cleaner frees them. Larger rows still get pages of their own size. A
+   *       core setting: it takes effect only where the SparkContext is created with it.
    * </ul>
    */
   public static Map<String, String> servingConf() {
@@ -70,6 +75,7 @@ public final class SparkPlugHttp {
     conf.put("spark.hadoop.fs.file.impl", "org.apache.hadoop.fs.RawLocalFileSystem");
     conf.put("spark.sql.streaming.pollingDelay", "1ms");
     conf.put("spark.sql.adaptive.enabled", "false");
+    conf.put("spark.buffer.pageSize", "1m");
     return conf;
   }
 

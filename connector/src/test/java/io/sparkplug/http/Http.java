@@ -129,6 +129,19 @@ public final class Http {
 
     /** Reads one response (status line, headers, Content-Length body). */
     public RawResponse read() {
+      RawResponse head = readHeadersOnly();
+      try {
+        int length = Integer.parseInt(head.headers().getOrDefault("content-length", "0"));
+        byte[] body = in.readNBytes(length);
+        return new RawResponse(
+            head.status(), head.headers(), new String(body, StandardCharsets.UTF_8));
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+    }
+
+    /** Reads a status line and headers only: the response to a HEAD, which has no body. */
+    public RawResponse readHeadersOnly() {
       try {
         String statusLine = line();
         if (statusLine == null) {
@@ -143,9 +156,7 @@ public final class Http {
               line.substring(0, colon).trim().toLowerCase(Locale.ROOT),
               line.substring(colon + 1).trim());
         }
-        int length = Integer.parseInt(headers.getOrDefault("content-length", "0"));
-        byte[] body = in.readNBytes(length);
-        return new RawResponse(status, headers, new String(body, StandardCharsets.UTF_8));
+        return new RawResponse(status, headers, "");
       } catch (IOException e) {
         throw new UncheckedIOException(e);
       }

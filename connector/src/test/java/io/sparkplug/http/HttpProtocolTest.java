@@ -165,7 +165,7 @@ class HttpProtocolTest {
   void methodOutsideTheAllowedSetGets405WithAllow() {
     try (Raw raw = new Raw(port)) {
       RawResponse response = raw.write("DELETE /echo HTTP/1.1\r\nHost: x\r\n\r\n").read();
-      assertEquals("GET, POST", response.header("allow"));
+      assertEquals("GET, HEAD, OPTIONS, POST", response.header("allow"));
       assertRejected(response, 405, raw);
     }
   }

@@ -365,7 +365,7 @@ class ObservabilityTest {
         RawResponse refused =
             raw.write("POST /-/health HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n").read();
         assertEquals(405, refused.status());
-        assertEquals("GET, HEAD", refused.header("allow"));
+        assertEquals("GET, HEAD, OPTIONS", refused.header("allow"));
       }
       assertEquals(404, Http.get(port, "/-/secrets").statusCode());
       // The service's path is "/", yet admin paths never reach its query.

@@ -131,7 +131,7 @@ class OptionValidationTest {
                   .PUT(java.net.http.HttpRequest.BodyPublishers.ofString("x"))
                   .build());
       assertEquals(405, put.statusCode());
-      assertEquals("GET, POST", put.headers().firstValue("allow").orElse(""));
+      assertEquals("GET, HEAD, OPTIONS, POST", put.headers().firstValue("allow").orElse(""));
     } finally {
       query.stop();
     }

@@ -57,6 +57,14 @@ public final class LocalCluster implements AutoCloseable {
    * first.
    */
   public static LocalCluster create(String name) {
+    return create(name, System.getProperty("spark.version"));
+  }
+
+  /**
+   * As {@link #create(String)}, on the Spark home of {@code sparkVersion} (built beforehand by
+   * {@code sparkplug-local homes}): Master, Workers, executors and drivers all run that version.
+   */
+  public static LocalCluster create(String name, String sparkVersion) {
     Path root = Path.of(System.getProperty("sparkplug.it.state", "target/cluster-it"));
     Path script =
         Path.of(System.getProperty("sparkplug.toolkit", "../docker/local/sparkplug-local"));
@@ -65,7 +73,6 @@ public final class LocalCluster implements AutoCloseable {
     if (homes != null && !homes.isBlank()) {
       environment.put("SPARKPLUG_HOMES", homes);
     }
-    String sparkVersion = System.getProperty("spark.version");
     if (sparkVersion != null && !sparkVersion.isBlank()) {
       environment.put("SPARKPLUG_SPARK_VERSION", sparkVersion);
     }
@@ -213,6 +220,33 @@ public final class LocalCluster implements AutoCloseable {
     return URI.create(require(toolkit.facts("namenode"), "http", "namenode"));
   }
 
+  /**
+   * Kills the NameNode (SIGKILL, by its recorded PID), as a crash would, and starts it again on the
+   * same ports and metadata; the DataNode keeps running and registers again. Returns once HDFS is
+   * ready again (one live DataNode, safe mode off).
+   */
+  public void restartNameNode() {
+    ProcessHandle nameNode =
+        toolkit
+            .recorded("namenode")
+            .orElseThrow(() -> new IllegalStateException("no NameNode running"));
+    URI rpc = URI.create(hdfsUri());
+    URI http = hdfsWebUri();
+    nameNode.destroyForcibly();
+    if (!awaitExit(nameNode, Duration.ofSeconds(10))) {
+      throw new IllegalStateException("the NameNode survived SIGKILL");
+    }
+    toolkit.run(
+        START_TIMEOUT,
+        "hdfs",
+        "start",
+        "--port",
+        Integer.toString(rpc.getPort()),
+        "--http-port",
+        Integer.toString(http.getPort()));
+    track("namenode");
+  }
+
   public void stopHdfs() {
     toolkit.run(START_TIMEOUT, "hdfs", "stop");
   }
@@ -222,14 +256,28 @@ public final class LocalCluster implements AutoCloseable {
    * checks on {@code /-/health}; returns its URI once a backend is up.
    */
   public URI startHaproxy(List<String> backends) {
+    return startHaproxy(backends, Duration.ofSeconds(60));
+  }
+
+  /**
+   * As above, with HAProxy's {@code timeout server}: how long a request may wait on a server that
+   * accepted it and then answers nothing (frozen, cut off); a little above the requestTimeout.
+   */
+  public URI startHaproxy(List<String> backends, Duration serverTimeout) {
     List<String> args = new ArrayList<>();
     args.addAll(List.of("haproxy", "start"));
+    args.addAll(List.of("--server-timeout", serverTimeout.toMillis() + "ms"));
     args.addAll(List.of("--port", Integer.toString(FreePorts.on("127.0.0.1"))));
     args.addAll(List.of("--stats-port", Integer.toString(FreePorts.on("127.0.0.1"))));
     args.addAll(backends);
     Map<String, String> facts = toolkit.run(START_TIMEOUT, args.toArray(String[]::new));
     track("haproxy");
     return URI.create(facts.get("url"));
+  }
+
+  /** HAProxy's statistics page ({@code ;csv} appended gives one line per server). */
+  public URI haproxyStats() {
+    return URI.create(require(toolkit.facts("haproxy"), "stats", "haproxy"));
   }
 
   public void stopHaproxy() {

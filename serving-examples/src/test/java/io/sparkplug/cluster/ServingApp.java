@@ -12,6 +12,8 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import org.apache.spark.SparkEnv;
 import org.apache.spark.TaskContext;
 import org.apache.spark.sql.Column;
@@ -37,7 +39,9 @@ import org.apache.spark.sql.types.DataTypes;
  *       computed on another executor than the one holding the client's connection;
  *   <li>{@code plan=flaky}: as echo, but a task's first attempt fails at a body starting with
  *       {@code fail}, after the rows before it were answered: Spark retries the task;
- *   <li>{@code plan=explode}: every row throws, so the query fails.
+ *   <li>{@code plan=explode}: every row throws, so the query fails;
+ *   <li>{@code plan=slowtask}: as echo, but every task waits 400 ms at its first row, so that a
+ *       task holding requests runs long enough for a test to aim a fault at it.
  * </ul>
  *
  * <p>A query that fails is reported on stdout ({@code query NAME failed: ...}); the others go on.
@@ -125,6 +129,8 @@ public final class ServingApp {
       body = failFirstAttempt().apply(body);
     } else if ("explode".equals(service.get("plan"))) {
       body = explode().apply(body);
+    } else if ("slowtask".equals(service.get("plan"))) {
+      body = slowTask().apply(body);
     }
     Column servedBy = map(lit("x-served-by"), executorId.apply());
     Dataset<Row> replies =
@@ -157,6 +163,22 @@ public final class ServingApp {
                 body -> {
                   if (body.startsWith("fail") && TaskContext.get().attemptNumber() == 0) {
                     throw new IllegalStateException("first attempt fails at " + body);
+                  }
+                  return body;
+                },
+            DataTypes.StringType)
+        .asNondeterministic();
+  }
+
+  /** The task attempts that have waited already (one wait per attempt, at its first row). */
+  private static final Set<Long> WAITED = ConcurrentHashMap.newKeySet();
+
+  private static UserDefinedFunction slowTask() {
+    return udf(
+            (UDF1<String, String>)
+                body -> {
+                  if (WAITED.add(TaskContext.get().taskAttemptId())) {
+                    Thread.sleep(400);
                   }
                   return body;
                 },

@@ -2,6 +2,7 @@ package io.sparkplug.http.config;
 
 import java.io.Serializable;
 import java.util.Map;
+import org.apache.spark.sql.types.StructType;
 
 /** Options of a {@code sparkplug-http} sink. All are optional. */
 public final class ReplyOptions implements Serializable {
@@ -25,9 +26,16 @@ public final class ReplyOptions implements Serializable {
    */
   public static final String CONTENT_TYPE_CONFIG = "contentType";
 
+  /**
+   * The JSON shape of reply bodies, in Spark DDL, published in {@code /-/openapi.json} for the
+   * services this sink answers. Default: none (the reply body is described as opaque content).
+   */
+  public static final String REPLY_SCHEMA_CONFIG = "replySchema";
+
   private final int port;
   private final String path;
   private final String contentType;
+  private final StructType replySchema;
 
   private ReplyOptions(OptionReader in) {
     port = in.intInRange(PORT_CONFIG, PORT_DEFAULT, 1, 65_535);
@@ -38,6 +46,12 @@ public final class ReplyOptions implements Serializable {
     }
     path = rawPath == null ? null : ServiceOptions.normalizePath(rawPath);
     contentType = in.string(CONTENT_TYPE_CONFIG, null);
+    try {
+      replySchema = ServiceOptions.parseSchema(REPLY_SCHEMA_CONFIG, in.raw(REPLY_SCHEMA_CONFIG));
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException(
+          e.getMessage().replace("sparkplug-http:", "sparkplug-http sink:"), e);
+    }
   }
 
   public static ReplyOptions parse(Map<String, String> options) {
@@ -52,6 +66,11 @@ public final class ReplyOptions implements Serializable {
   /** The path named by the user, or null for any. */
   public String path() {
     return path;
+  }
+
+  /** The declared JSON shape of reply bodies, or null when not declared. */
+  public StructType replySchema() {
+    return replySchema;
   }
 
   /** The user's default content type, or null to follow the body type. */

@@ -6,6 +6,7 @@ import java.util.LinkedHashSet;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import org.apache.spark.sql.types.StructType;
 
 /**
  * Options of a {@code sparkplug-http} source: where it listens and the limits that protect it. Read
@@ -149,6 +150,18 @@ public final class ServiceOptions implements Serializable {
   /** PEM CA certificates: clients must present a certificate they sign (mutual TLS). */
   public static final String TLS_CLIENT_CA_FILE_CONFIG = "tlsClientCaFile";
 
+  /**
+   * Origins whose browser pages may call this service: comma-separated exact origins ({@code
+   * https://app.example.com}) or {@code *}. Default: none (no CORS headers are sent).
+   */
+  public static final String CORS_ORIGINS_CONFIG = "corsOrigins";
+
+  /**
+   * The JSON shape of request bodies, in Spark DDL ({@code item STRING NOT NULL, quantity INT}).
+   * Default: none (the body is opaque bytes).
+   */
+  public static final String REQUEST_SCHEMA_CONFIG = "requestSchema";
+
   private final int port;
   private final int lastPort;
   private final int controlPort;
@@ -172,6 +185,8 @@ public final class ServiceOptions implements Serializable {
   private final String tlsKeyFile;
   private final String tlsKeyPassword;
   private final String tlsClientCaFile;
+  private final Set<String> corsOrigins;
+  private final StructType requestSchema;
 
   private ServiceOptions(OptionReader in) {
     mode =
@@ -234,6 +249,8 @@ public final class ServiceOptions implements Serializable {
       throw new IllegalArgumentException(
           "sparkplug-http: option 'tlsClientCaFile' needs 'tlsCertFile' and 'tlsKeyFile'");
     }
+    corsOrigins = parseCorsOrigins(in.raw(CORS_ORIGINS_CONFIG));
+    requestSchema = parseSchema(REQUEST_SCHEMA_CONFIG, in.raw(REQUEST_SCHEMA_CONFIG));
   }
 
   /** Validates the options of a source; throws {@link IllegalArgumentException} naming the key. */
@@ -252,6 +269,57 @@ public final class ServiceOptions implements Serializable {
       trimmed = trimmed.substring(0, trimmed.length() - 1);
     }
     return trimmed;
+  }
+
+  /**
+   * Exact origins as a browser sends them ({@code scheme://host[:port]}, no path, no trailing
+   * slash), or {@code *} alone. Null or blank: CORS is off.
+   */
+  static Set<String> parseCorsOrigins(String value) {
+    if (value == null || value.isBlank()) {
+      return Set.of();
+    }
+    Set<String> origins = new LinkedHashSet<>();
+    for (String part : value.split(",")) {
+      String origin = part.trim();
+      if (origin.isEmpty()) {
+        continue;
+      }
+      if (!origin.equals("*") && !origin.matches("(?i)https?://[a-z0-9.\\-\\[\\]:]+")) {
+        throw OptionReader.invalid(
+            CORS_ORIGINS_CONFIG,
+            value,
+            "must be '*' or comma-separated origins such as https://app.example.com:8443"
+                + " (scheme, host and port only)");
+      }
+      origins.add(origin.equals("*") ? origin : origin.toLowerCase(Locale.ROOT));
+    }
+    if (origins.contains("*") && origins.size() > 1) {
+      throw OptionReader.invalid(CORS_ORIGINS_CONFIG, value, "'*' stands alone");
+    }
+    if (origins.isEmpty()) {
+      throw OptionReader.invalid(CORS_ORIGINS_CONFIG, value, "must name at least one origin");
+    }
+    return Set.copyOf(origins);
+  }
+
+  /** A Spark DDL struct (the fields of a JSON object); null when the option is not set. */
+  public static StructType parseSchema(String key, String ddl) {
+    if (ddl == null) {
+      return null;
+    }
+    StructType schema;
+    try {
+      schema = StructType.fromDDL(ddl);
+    } catch (Exception e) { // Spark's ParseException is checked in Java's eyes, unchecked in Scala
+      String why = String.valueOf(e.getMessage()).lines().findFirst().orElse("");
+      throw OptionReader.invalid(
+          key, ddl, "must be Spark DDL such as 'item STRING NOT NULL, quantity INT' (" + why + ")");
+    }
+    if (schema.fields().length == 0) {
+      throw OptionReader.invalid(key, ddl, "must declare at least one field");
+    }
+    return schema;
   }
 
   private static Set<String> parseMethods(String value) {
@@ -308,11 +376,48 @@ public final class ServiceOptions implements Serializable {
     return methods;
   }
 
-  /** Methods in a stable order, for the {@code Allow} header. */
+  /**
+   * Methods in a stable order, for the {@code Allow} header: the {@code methods} option, plus
+   * {@code HEAD} where {@code GET} is allowed and {@code OPTIONS}, which the server answers itself.
+   */
   public String allowHeader() {
-    String[] sorted = methods.toArray(new String[0]);
+    Set<String> all = new LinkedHashSet<>(methods);
+    if (methods.contains("GET")) {
+      all.add("HEAD");
+    }
+    all.add("OPTIONS");
+    String[] sorted = all.toArray(new String[0]);
     Arrays.sort(sorted);
     return String.join(", ", sorted);
+  }
+
+  /**
+   * Whether {@code method} reaches the query: one the {@code methods} option lists, or {@code HEAD}
+   * where {@code GET} is listed.
+   */
+  public boolean admits(String method) {
+    return methods.contains(method) || (method.equals("HEAD") && methods.contains("GET"));
+  }
+
+  /** The origins allowed to call from a browser ({@code *} for any); empty when CORS is off. */
+  public Set<String> corsOrigins() {
+    return corsOrigins;
+  }
+
+  /** The origin to name in {@code Access-Control-Allow-Origin}, or null when not allowed. */
+  public String corsAllowedOrigin(String origin) {
+    if (origin == null || corsOrigins.isEmpty()) {
+      return null;
+    }
+    if (corsOrigins.contains("*")) {
+      return "*";
+    }
+    return corsOrigins.contains(origin.toLowerCase(Locale.ROOT)) ? origin : null;
+  }
+
+  /** The declared JSON shape of request bodies, or null when bodies are opaque. */
+  public StructType requestSchema() {
+    return requestSchema;
   }
 
   public long requestTimeoutMs() {

@@ -10,14 +10,16 @@ import java.util.Locale;
 import java.util.Map;
 
 /**
- * The server's own endpoints under {@value #PREFIX}: {@code health} for load balancers and {@code
- * metrics} in the Prometheus text format. They never reach a query.
+ * The server's own endpoints under {@value #PREFIX}: {@code health} for load balancers, {@code
+ * metrics} in the Prometheus text format and {@code openapi.json}, the OpenAPI 3.1 description of
+ * the port's services ({@link OpenApiDocument}). They never reach a query.
  */
 final class AdminEndpoints {
   private static final ObjectMapper JSON = new ObjectMapper();
   static final String PREFIX = "/-/";
   static final String HEALTH = PREFIX + "health";
   static final String METRICS = PREFIX + "metrics";
+  static final String OPENAPI = PREFIX + "openapi.json";
   private static final String PROMETHEUS_TEXT = "text/plain; version=0.0.4; charset=utf-8";
 
   private AdminEndpoints() {}
@@ -26,16 +28,36 @@ final class AdminEndpoints {
     return path.startsWith(PREFIX);
   }
 
-  /** The reply to an admin request, or null when the path is not an admin endpoint. */
-  static Reply answer(HttpServer server, String method, String path) {
-    if (!path.equals(HEALTH) && !path.equals(METRICS)) {
+  /** True for the paths of the server's own endpoints. */
+  static boolean exists(String path) {
+    return path.equals(HEALTH) || path.equals(METRICS) || path.equals(OPENAPI);
+  }
+
+  /** True for the endpoints that need the bearer token when a service of the port has one. */
+  static boolean guarded(String path) {
+    return path.equals(METRICS) || path.equals(OPENAPI);
+  }
+
+  /**
+   * The reply to an admin request, or null when the path is not an admin endpoint; {@code host} is
+   * the request's Host header, for the OpenAPI document's server address.
+   */
+  static Reply answer(HttpServer server, String method, String path, String host) {
+    if (!exists(path)) {
       return null;
     }
     if (!method.equals("GET") && !method.equals("HEAD")) {
-      return Reply.error(405, "Method Not Allowed", true).withHeader("Allow", "GET, HEAD");
+      return Reply.error(405, "Method Not Allowed", true).withHeader("Allow", ADMIN_ALLOW);
+    }
+    if (path.equals(OPENAPI)) {
+      return new Reply(
+          200, null, null, OpenApiDocument.of(server, host), "application/json", false);
     }
     return path.equals(HEALTH) ? health(server) : metrics(server);
   }
+
+  /** The methods of every admin endpoint, for {@code Allow}. */
+  static final String ADMIN_ALLOW = "GET, HEAD, OPTIONS";
 
   /** 200 while every service of the server accepts requests, 503 otherwise. */
   private static Reply health(HttpServer server) {

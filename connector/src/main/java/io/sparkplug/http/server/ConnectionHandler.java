@@ -51,6 +51,10 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
 
   private HttpRequest head;
   private HttpService target;
+
+  /** The origin the current request's response names ({@code corsOrigins}), or null. */
+  private String corsOrigin;
+
   private CompositeByteBuf body;
   private long receivedAtMicros;
 
@@ -109,6 +113,13 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
       return;
     }
     HttpService service = server.serviceFor(path);
+    corsOrigin = service == null ? null : Cors.allowedOrigin(request, service.options());
+    if (service != null && Cors.answersOptions(request, service.options())) {
+      // Before the token check: a browser's preflight carries no credentials.
+      String allow = service.options().allowHeader();
+      answerLocally(request, Cors.options(request, allow, corsOrigin), null);
+      return;
+    }
     rejection = RequestChecks.forService(request, service == null ? null : service.options());
     if (rejection != null) {
       reject(rejection);
@@ -146,6 +157,7 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
     guard.requestComplete();
     HttpRequest request = head;
     HttpService service = target;
+    String origin = corsOrigin;
     byte[] bytes = ByteBufUtil.getBytes(body);
     releaseRequest();
 
@@ -159,27 +171,47 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
             keepAlive,
             request.protocolVersion(),
             request.method().equals(HttpMethod.HEAD));
+    exchange.corsOrigin = origin;
     owed.add(exchange);
     if (!keepAlive) {
       closing = true;
     }
+    // A HEAD admitted because GET is allowed goes through the query as the GET it mirrors.
+    String method = request.method().name();
+    if (method.equals("HEAD") && !service.options().methods().contains("HEAD")) {
+      method = "GET";
+    }
     service.admit(
-        exchange, RequestRecord.of(service.idFor(sequence), request, bytes, receivedAtMicros));
+        exchange,
+        RequestRecord.of(service.idFor(sequence), request, method, bytes, receivedAtMicros));
   }
 
-  /** Health and metrics: answered here, in order with the connection's other replies. */
+  /** Health, metrics and OpenAPI: answered here, in order with the connection's other replies. */
   private void answerAdmin(HttpRequest request, String path) {
-    if (path.equals(AdminEndpoints.METRICS)
+    corsOrigin = Cors.allowedOrigin(request, server.services());
+    if (request.method().equals(HttpMethod.OPTIONS) && AdminEndpoints.exists(path)) {
+      answerLocally(request, Cors.options(request, AdminEndpoints.ADMIN_ALLOW, corsOrigin), null);
+      return;
+    }
+    if (AdminEndpoints.guarded(path)
         && !server.metricsAuthorized(request.headers().get(HttpHeaderNames.AUTHORIZATION))) {
       reject(RequestChecks.UNAUTHORIZED);
       return;
     }
-    Reply reply = AdminEndpoints.answer(server, request.method().name(), path);
+    Reply reply =
+        AdminEndpoints.answer(
+            server, request.method().name(), path, request.headers().get(HttpHeaderNames.HOST));
     if (reply == null) {
       reject(RequestChecks.NOT_FOUND);
       return;
     }
+    answerLocally(request, reply, corsOrigin);
+  }
+
+  /** A reply the server makes itself, queued in order with the connection's other replies. */
+  private void answerLocally(HttpRequest request, Reply reply, String origin) {
     guard.requestComplete();
+    corsOrigin = null;
     boolean keepAlive = HttpUtil.isKeepAlive(request) && !reply.closeConnection();
     if (!keepAlive) {
       closing = true;
@@ -192,6 +224,7 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
             keepAlive,
             request.protocolVersion(),
             request.method().equals(HttpMethod.HEAD));
+    exchange.corsOrigin = origin;
     exchange.claim();
     owed.add(exchange);
     exchange.respond(reply);
@@ -205,9 +238,12 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
       LOG.debug("refused a request from {} with {}", ctx.channel().remoteAddress(), reply.status());
     }
     guard.requestComplete();
+    // An allowed origin may read the error too (a browser hides it otherwise).
+    String origin = corsOrigin;
     releaseRequest();
     closing = true;
     Exchange exchange = new Exchange(-1, null, this, false, HttpVersion.HTTP_1_1, false);
+    exchange.corsOrigin = origin;
     exchange.claim();
     owed.add(exchange);
     exchange.respond(reply);
@@ -216,6 +252,7 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
   private void releaseRequest() {
     head = null;
     target = null;
+    corsOrigin = null;
     if (body != null) {
       body.release();
       body = null;

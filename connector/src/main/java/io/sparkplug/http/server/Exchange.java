@@ -28,6 +28,12 @@ final class Exchange {
 
   final long acceptedNanos;
 
+  /**
+   * The origin named in the response's {@code Access-Control-Allow-Origin} ({@code corsOrigins});
+   * null for none. Set on the event loop before the exchange is answered.
+   */
+  String corsOrigin;
+
   private volatile int done;
   private volatile Reply reply;
   private volatile Timeout deadline;

@@ -291,6 +291,7 @@ public final class HttpService implements ReplyTarget {
     answerAllPending(false);
     ReplyDispatcher.unregister(instance);
     ServerRegistry.unregister(server, this);
+    LocalServices.serviceClosed(server.port(), options.path());
   }
 
   @Override

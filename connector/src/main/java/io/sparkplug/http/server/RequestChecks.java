@@ -100,7 +100,7 @@ final class RequestChecks {
         && !BearerTokens.matches(request.headers().get(HttpHeaderNames.AUTHORIZATION), token)) {
       return UNAUTHORIZED;
     }
-    if (!service.methods().contains(request.method().name())) {
+    if (!service.admits(request.method().name())) {
       return new Rejection(
           Reply.error(405, "Method Not Allowed", true).withHeader("Allow", service.allowHeader()),
           Reason.METHOD_NOT_ALLOWED);

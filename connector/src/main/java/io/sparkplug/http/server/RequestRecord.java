@@ -74,8 +74,12 @@ public final class RequestRecord implements Serializable {
     return receivedAtMicros;
   }
 
-  /** The record of a decoded request whose whole body has arrived. */
-  static RequestRecord of(String id, HttpRequest request, byte[] bytes, long receivedAtMicros) {
+  /**
+   * The record of a decoded request whose whole body has arrived; {@code method} is the one the row
+   * shows (a {@code HEAD} the service admits as a {@code GET} shows {@code GET}).
+   */
+  static RequestRecord of(
+      String id, HttpRequest request, String method, byte[] bytes, long receivedAtMicros) {
     String uri = request.uri();
     int query = uri.indexOf('?');
     HttpHeaders headers = request.headers();
@@ -86,7 +90,7 @@ public final class RequestRecord implements Serializable {
     }
     return new RequestRecord(
         id,
-        request.method().name(),
+        method,
         query < 0 ? uri : uri.substring(0, query),
         query < 0 ? "" : uri.substring(query + 1),
         joined.keySet().toArray(new String[0]),

@@ -14,8 +14,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * A {@link Reply} as the HTTP response one exchange gets: its status, headers and body, the default
- * content type, the length, no body for {@code HEAD}, and the connection header. A reply that is
- * not valid HTTP (a status outside 200-599, a bad header) becomes a 500.
+ * content type, the CORS headers for an allowed origin, the length, no body for {@code HEAD}, and
+ * the connection header. A reply that is not valid HTTP (a status outside 200-599, a bad header)
+ * becomes a 500.
  */
 final class Responses {
   private static final Logger LOG = LoggerFactory.getLogger(Responses.class);
@@ -34,6 +35,18 @@ final class Responses {
       response = build(Reply.error(500, "Internal Server Error", close), exchange.version);
     }
     HttpHeaders headers = response.headers();
+    if (exchange.corsOrigin != null) {
+      String exposed = exposedHeaders(headers);
+      headers.set(HttpHeaderNames.ACCESS_CONTROL_ALLOW_ORIGIN, exchange.corsOrigin);
+      headers.add(HttpHeaderNames.VARY, "Origin");
+      if (!exposed.isEmpty()) {
+        // A page's script may read the query's own headers, Retry-After and the like.
+        headers.set(HttpHeaderNames.ACCESS_CONTROL_EXPOSE_HEADERS, exposed);
+      }
+    } else if (exchange.service != null && !exchange.service.options().corsOrigins().isEmpty()) {
+      // The reply would differ for an allowed origin: caches must key it by Origin too.
+      headers.add(HttpHeaderNames.VARY, "Origin");
+    }
     headers.setInt(HttpHeaderNames.CONTENT_LENGTH, response.content().readableBytes());
     if (exchange.head) {
       response.content().clear();
@@ -45,6 +58,29 @@ final class Responses {
     }
     return response;
   }
+
+  /** Headers a browser hides from cross-origin scripts unless they are exposed. */
+  private static String exposedHeaders(HttpHeaders headers) {
+    StringBuilder names = new StringBuilder();
+    for (String name : headers.names()) {
+      if (!SAFELISTED.contains(name.toLowerCase(java.util.Locale.ROOT))) {
+        names.append(names.length() == 0 ? "" : ", ").append(name);
+      }
+    }
+    return names.toString();
+  }
+
+  private static final java.util.Set<String> SAFELISTED =
+      java.util.Set.of(
+          "cache-control",
+          "content-language",
+          "content-length",
+          "content-type",
+          "expires",
+          "last-modified",
+          "pragma",
+          "vary",
+          "connection");
 
   private static FullHttpResponse build(Reply reply, HttpVersion version) {
     int status = reply.status();

@@ -3,6 +3,7 @@ package io.sparkplug.http.sink;
 import io.sparkplug.http.cluster.JvmAddress;
 import io.sparkplug.http.config.ReplyOptions;
 import io.sparkplug.http.rows.ReplySchema;
+import io.sparkplug.http.server.LocalServices;
 import java.util.HashMap;
 import org.apache.spark.sql.catalyst.InternalRow;
 import org.apache.spark.sql.connector.write.DataWriter;
@@ -28,6 +29,10 @@ final class HttpDataWriterFactory implements StreamingDataWriterFactory {
 
   @Override
   public DataWriter<InternalRow> createWriter(int partitionId, long taskId, long epochId) {
+    if (options.replySchema() != null) {
+      // An executor's server publishes the shape in its /-/openapi.json.
+      LocalServices.replySchema(options.port(), options.path(), options.replySchema());
+    }
     return new HttpDataWriter(schema, options.contentType(), addresses);
   }
 }

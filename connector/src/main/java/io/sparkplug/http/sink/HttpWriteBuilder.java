@@ -19,6 +19,10 @@ public final class HttpWriteBuilder implements SupportsStreamingUpdateAsAppend {
     this.options = ReplyOptions.parse(info.options());
     this.schema = ReplySchema.of(info.schema());
     checkServiceExists(options);
+    if (options.replySchema() != null) {
+      // The driver's server (mode driver) publishes the shape in its /-/openapi.json.
+      LocalServices.replySchema(options.port(), options.path(), options.replySchema());
+    }
   }
 
   private static void checkServiceExists(ReplyOptions options) {

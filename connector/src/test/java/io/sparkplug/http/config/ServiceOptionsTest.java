@@ -42,7 +42,7 @@ class ServiceOptionsTest {
     assertEquals(250, options.requestTimeoutMs());
     assertEquals(64 * 1024, options.maxBodyBytes());
     assertEquals(Set.of("GET", "PUT"), options.methods());
-    assertEquals("GET, PUT", options.allowHeader());
+    assertEquals("GET, HEAD, OPTIONS, PUT", options.allowHeader());
     assertEquals("/api/v1", options.path());
   }
 
@@ -60,5 +60,37 @@ class ServiceOptionsTest {
             () -> ServiceOptions.parse(Map.of("port", "1", "maxPendingRequests", "-3")));
     assertTrue(e.getMessage().contains("'maxPendingRequests'"), e.getMessage());
     assertTrue(e.getMessage().contains("'-3'"), e.getMessage());
+  }
+
+  @Test
+  void corsOriginsAreExactOriginsOrAStar() {
+    ServiceOptions two =
+        ServiceOptions.parse(
+            Map.of("port", "1", "corsOrigins", "https://App.example.com, http://localhost:5173"));
+    assertEquals(Set.of("https://app.example.com", "http://localhost:5173"), two.corsOrigins());
+    assertEquals("https://APP.example.com", two.corsAllowedOrigin("https://APP.example.com"));
+    assertEquals(null, two.corsAllowedOrigin("https://app.example.com.evil.test"));
+    assertEquals(null, two.corsAllowedOrigin(null));
+    ServiceOptions any = ServiceOptions.parse(Map.of("port", "1", "corsOrigins", "*"));
+    assertEquals("*", any.corsAllowedOrigin("http://anything.test"));
+    assertEquals(null, ServiceOptions.parse(Map.of("port", "1")).corsAllowedOrigin("http://a"));
+    for (String bad :
+        new String[] {"app.example.com", "https://app.example.com/", "*, http://a.test", " , "}) {
+      IllegalArgumentException e =
+          assertThrows(
+              IllegalArgumentException.class,
+              () -> ServiceOptions.parse(Map.of("port", "1", "corsOrigins", bad)));
+      assertTrue(e.getMessage().contains("'corsOrigins'"), e.getMessage());
+    }
+  }
+
+  @Test
+  void headIsAdmittedWhereGetIs() {
+    ServiceOptions get = ServiceOptions.parse(Map.of("port", "1", "methods", "GET"));
+    assertTrue(get.admits("HEAD"));
+    assertTrue(!get.admits("OPTIONS"));
+    ServiceOptions post = ServiceOptions.parse(Map.of("port", "1", "methods", "POST"));
+    assertTrue(!post.admits("HEAD"));
+    assertEquals("OPTIONS, POST", post.allowHeader());
   }
 }

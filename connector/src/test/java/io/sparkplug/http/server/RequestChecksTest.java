@@ -137,7 +137,7 @@ class RequestChecksTest {
         RequestChecks.forService(request(HttpMethod.DELETE, "/svc", "Host", "h"), OPEN);
     assertRejected(405, Reason.METHOD_NOT_ALLOWED, rejection);
     assertEquals("Allow", rejection.reply().headerNames()[0]);
-    assertEquals("GET, POST", rejection.reply().headerValues()[0]);
+    assertEquals("GET, HEAD, OPTIONS, POST", rejection.reply().headerValues()[0]);
   }
 
   @Test

@@ -1,0 +1,131 @@
+#!/usr/bin/env bash
+# A long real-time soak of what users run: QuoteService started by the README's command (driver
+# mode, real-time trigger, local[*]), an open-loop load of RATE requests/s for SECONDS, and every
+# INTERVAL seconds the serving JVM's live heap after a full collection, its open descriptors and
+# its resident memory.
+#
+#   benchmarks/rt-soak.sh [SECONDS]     # default 1800; RATE=1000 INTERVAL=60 by default
+#
+# Writes the section between <!-- rt-soak:start --> and <!-- rt-soak:end --> of RESULTS.md, and
+# fails when a request is lost or answered with an error, or when the live heap or the descriptor
+# count at the end is above its first sample (taken after the warm-up) by more than the bounds
+# below. Every process is recorded by PID and stopped by it; all traffic goes to 127.0.0.1.
+set -euo pipefail
+cd "$(dirname "$0")"
+bench_dir=$(pwd)
+repo=$(cd .. && pwd)
+
+seconds=${1:-1800}
+rate=${RATE:-1000}
+interval=${INTERVAL:-60}
+port=${PORT:-19310}
+# Bounds, explained in RESULTS.md: the heap may end at most HEAP_SLACK_MB above its first sample
+# (Spark keeps a bounded history: the last 100 progress reports, UI data of the last 1000 batches
+# and jobs, the offset-log cache), descriptors at most FD_SLACK above theirs (keep-alive
+# connections of the generator, Spark's shuffle and log files).
+heap_slack_mb=${HEAP_SLACK_MB:-64}
+fd_slack=${FD_SLACK:-32}
+(( seconds >= 60 && seconds <= 7200 )) || { echo "SECONDS must be 60..7200" >&2; exit 2; }
+
+mvn -q -B -f "$repo/pom.xml" -pl benchmarks -am -DskipTests package
+jar="$bench_dir/target/sparkplug-http-benchmarks.jar"
+work=$(mktemp -d /tmp/sparkplug-rt-soak.XXXXXX)
+
+mvn_pid="" jvm="" load_pid=""
+stop_all() {
+  [[ -z "$load_pid" ]] || kill "$load_pid" 2> /dev/null || true
+  [[ -z "$jvm" ]] || kill "$jvm" 2> /dev/null || true
+  if [[ -n "$mvn_pid" ]]; then
+    for _ in $(seq 1 120); do kill -0 "$mvn_pid" 2> /dev/null || break; sleep 0.25; done
+    kill -0 "$mvn_pid" 2> /dev/null && kill -9 "$mvn_pid" 2> /dev/null || true
+  fi
+}
+trap stop_all EXIT
+
+mvn -q -B -f "$repo/pom.xml" -Pserve -pl serving-examples -am verify -Dport="$port" \
+  > "$work/quote.out" 2> "$work/quote.err" &
+mvn_pid=$!
+for _ in $(seq 1 600); do
+  grep -q "serving at" "$work/quote.out" 2> /dev/null && break
+  kill -0 "$mvn_pid" 2> /dev/null || { echo "QuoteService did not start: $work" >&2; exit 1; }
+  sleep 0.5
+done
+# The serving JVM is the one Java child of Maven (exec:exec forks it).
+jvm=$(cat /proc/"$mvn_pid"/task/*/children 2> /dev/null | tr ' ' '\n' | grep -m1 . || true)
+[[ -n "$jvm" ]] || { echo "no serving JVM under Maven PID $mvn_pid" >&2; exit 1; }
+
+sample() { # sample ELAPSED: live heap (MB, after a full GC), descriptors, RSS (MB)
+  local live fds rss
+  live=$(jcmd "$jvm" GC.class_histogram 2> /dev/null | awk '/^Total/ { printf "%.1f", $3 / 1048576 }')
+  fds=$(ls /proc/"$jvm"/fd | wc -l)
+  rss=$(awk '/VmRSS/ { printf "%.0f", $2 / 1024 }' /proc/"$jvm"/status)
+  echo "$1 $live $fds $rss" | tee -a "$work/samples.txt"
+}
+
+body='{"item":"apple","quantity":3}'
+java -cp "$jar" io.sparkplug.bench.LoadGenerator --url "http://127.0.0.1:$port/quote" \
+  --method POST --body "$body" --header 'Content-Type: application/json' --warmup 10 \
+  --rate "$rate" --duration "$seconds" > "$work/load.json" 2> "$work/load.err" &
+load_pid=$!
+sleep 15 # the generator's 10 s warm-up, then the first sample
+start=$SECONDS
+sample 0
+while kill -0 "$load_pid" 2> /dev/null; do
+  for _ in $(seq 1 "$interval"); do kill -0 "$load_pid" 2> /dev/null || break; sleep 1; done
+  kill -0 "$load_pid" 2> /dev/null && sample $((SECONDS - start))
+done
+wait "$load_pid" || { echo "the load generator failed: $work/load.err" >&2; exit 1; }
+load_pid=""
+sample $((SECONDS - start))
+line=$(cat "$work/load.json")
+echo "$line"
+
+field() { sed -n "s/.*\"$2\":\([^,}]*\).*/\1/p" <<< "$1" | tr -d '"'; }
+sent=$(field "$line" sent) ok=$(field "$line" ok) errors=$(field "$line" errors)
+non2xx=$(field "$line" non2xx)
+read -r _ heap0 fd0 _ < <(head -n 1 "$work/samples.txt")
+read -r _ heap1 fd1 _ < <(tail -n 1 "$work/samples.txt")
+heap_max=$(awk '{ if ($2 > m) m = $2 } END { print m }' "$work/samples.txt")
+verdict=pass
+[[ "$sent" == "$ok" && "$errors" == 0 && "$non2xx" == 0 ]] || verdict="fail: lost or failed requests"
+awk -v a="$heap0" -v b="$heap1" -v s="$heap_slack_mb" 'BEGIN { exit !(b - a > s) }' \
+  && verdict="fail: live heap grew from $heap0 to $heap1 MB"
+(( fd1 - fd0 > fd_slack )) && verdict="fail: descriptors grew from $fd0 to $fd1"
+
+section="$work/section.md"
+{
+  echo "<!-- rt-soak:start -->"
+  echo "## Real-time soak (driver mode, what users run)"
+  echo
+  echo "Produced by \`benchmarks/rt-soak.sh $seconds\` on $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc)"
+  echo "cores, load average $(cut -d' ' -f1-3 /proc/loadavg) at the end: QuoteService started by the"
+  echo "README's command (real-time, \`local[*]\`), open loop at $rate requests/s for $seconds s after a"
+  echo "10 s warm-up. Verdict: **$verdict** (bounds: live heap may end at most $heap_slack_mb MB above"
+  echo "its first sample, descriptors at most $fd_slack above theirs)."
+  echo
+  echo "| sent | ok | errors | non-2xx | p50 ms | p99 ms | p99.9 ms | max ms |"
+  echo "|---|---|---|---|---|---|---|---|"
+  echo "| $sent | $ok | $errors | $non2xx | $(field "$line" p50Ms) | $(field "$line" p99Ms) |" \
+    "$(field "$line" p999Ms) | $(field "$line" maxMs) |"
+  echo
+  echo "Live heap after a full GC: first $heap0 MB, last $heap1 MB, highest $heap_max MB;"
+  echo "open descriptors: first $fd0, last $fd1. Samples every $interval s (elapsed s, live MB,"
+  echo "descriptors, RSS MB):"
+  echo
+  echo '```'
+  cat "$work/samples.txt"
+  echo '```'
+  echo "<!-- rt-soak:end -->"
+} > "$section"
+target="$bench_dir/RESULTS.md"
+if grep -q '<!-- rt-soak:start -->' "$target"; then
+  awk -v file="$section" '
+    /<!-- rt-soak:start -->/ { while ((getline l < file) > 0) print l; skip = 1; next }
+    /<!-- rt-soak:end -->/ { skip = 0; next }
+    !skip { print }' "$target" > "$work/RESULTS.md"
+else
+  { cat "$target"; echo; cat "$section"; } > "$work/RESULTS.md"
+fi
+cp "$work/RESULTS.md" "$target"
+echo "verdict: $verdict (work files in $work)"
+[[ "$verdict" == pass ]]
