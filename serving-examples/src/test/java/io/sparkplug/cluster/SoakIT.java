@@ -220,8 +220,23 @@ class SoakIT {
     for (URI route : routes) {
       ClusterTests.awaitHealthy(route, Duration.ofMinutes(1));
     }
+    // The first request on each route is asserted once, not retried: with requestTimeout=5s a
+    // cold first batch on a busy machine may answer 504 (seen at a load average of 13), so it must
+    // get its echo or that 504 within its timeout, nothing else and no hang. The warm-up below
+    // (not judged) then absorbs first batches and JIT; the soak after it judges every request.
     for (URI route : routes) {
-      assertTrue(echoes(route.resolve(PATH)), "the first request on " + route);
+      HttpResponse<String> first =
+          CLIENT.send(
+              HttpRequest.newBuilder(route.resolve(PATH))
+                  .timeout(REQUEST_TIMEOUT.plus(MARGIN))
+                  .POST(HttpRequest.BodyPublishers.ofString("ready?"))
+                  .build(),
+              HttpResponse.BodyHandlers.ofString());
+      assertTrue(
+          (first.statusCode() == 200 && first.body().equals(SERVICE + ": READY?"))
+              || first.statusCode() == 504,
+          "the first request on " + route + ": " + first.statusCode() + " " + first.body());
+      System.out.println("SoakIT: first request on " + route + ": " + first.statusCode());
     }
     try (SoakTraffic warm = new SoakTraffic(limits, viaBalancer, executors)) {
       warm.run(Duration.ofSeconds(warmup), rate);
@@ -513,17 +528,6 @@ class SoakIT {
         process.heapStart = SoakProbes.heap(process.pid, true);
       }
     }
-  }
-
-  private static boolean echoes(URI uri) throws Exception {
-    HttpResponse<String> response =
-        CLIENT.send(
-            HttpRequest.newBuilder(uri)
-                .timeout(REQUEST_TIMEOUT.plus(MARGIN))
-                .POST(HttpRequest.BodyPublishers.ofString("ready?"))
-                .build(),
-            HttpResponse.BodyHandlers.ofString());
-    return response.statusCode() == 200 && response.body().equals(SERVICE + ": READY?");
   }
 
   /** Waits until the driver's directory and every server's metrics count no pending request. */
