@@ -65,6 +65,9 @@ final class LoadGeneratorTest {
             });
     assertHealthy(result);
     assertEquals("open", result.mode());
+    // Not a speed: in the open loop request i is due at start + i/rate, and a late tick releases
+    // every request due by then, so after the warm-up exactly rate x duration = 300 are sent
+    // however busy the cores are; the tolerance covers only where the window's edges fall.
     assertEquals(300, result.sent(), 30, result::toJson);
   }
 

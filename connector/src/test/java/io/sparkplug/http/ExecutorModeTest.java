@@ -49,7 +49,9 @@ class ExecutorModeTest {
     int controlPort = TestSpark.freePort();
     StreamingQuery query = TestQueries.echo(requests(port, controlPort));
     try {
-      TestSpark.awaitListening(port);
+      // Readiness: the port listens a moment before its service attaches (a request then gets
+      // 404); health 200 means the service is there and in touch with the driver.
+      TestSpark.awaitReady(port, query);
       for (int i = 0; i < 20; i++) {
         HttpResponse<String> response = Http.post(port, "/", "hello " + i);
         assertEquals(200, response.statusCode());
@@ -78,7 +80,9 @@ class ExecutorModeTest {
             .select(col("id"), concat(lit("re: "), col("body").cast("string")).as("body"));
     StreamingQuery query = TestQueries.serve(replies);
     try {
-      TestSpark.awaitListening(port);
+      // Readiness: the port listens a moment before its service attaches (a request then gets
+      // 404); health 200 means the service is there and in touch with the driver.
+      TestSpark.awaitReady(port, query);
       List<CompletableFuture<HttpResponse<String>>> calls = new ArrayList<>();
       for (int i = 0; i < 50; i++) {
         calls.add(Http.postAsync(port, "/", "n" + i));
@@ -142,21 +146,11 @@ class ExecutorModeTest {
             .option("checkpointLocation", TestSpark.checkpoint())
             .start();
     try {
-      TestSpark.awaitListening(port);
-      // The server starts in the first reader's task; a request waits until a reader takes it,
-      // which on a loaded machine can outlast one request's timeout: retry, bounded.
-      org.awaitility.Awaitility.await("a first real-time reply")
-          .atMost(java.time.Duration.ofSeconds(120))
-          .until(() -> "WARM UP".equals(Http.post(port, "/", "warm up").body()));
-      long deadline = System.nanoTime() + 3_000_000_000L;
-      int answered = 0;
-      while (System.nanoTime() < deadline) {
-        HttpResponse<String> response = Http.post(port, "/", "rt " + answered);
-        assertEquals(200, response.statusCode());
-        assertEquals("RT " + answered, response.body());
-        answered++;
-      }
-      assertTrue(answered > 20, "only " + answered + " answered in 3 s");
+      // Readiness: the server starts in the first reader's task; a first batch ending means the
+      // readers have run once. Then the first request is asserted as is.
+      TestSpark.awaitReady(port, query);
+      assertEquals("WARM UP", Http.post(port, "/", "warm up").body());
+      TestQueries.assertServesAcrossBatches(port, query, 2, i -> "rt " + i, i -> "RT " + i);
     } finally {
       query.stop();
     }
@@ -178,24 +172,77 @@ class ExecutorModeTest {
     }
   }
 
+  /** Ids of requests the forged-reply test's query has read; it answers none of them. */
+  static final java.util.concurrent.LinkedBlockingQueue<String> SEEN_IDS =
+      new java.util.concurrent.LinkedBlockingQueue<>();
+
   @Test
   void driverModeTakesExecutorRepliesOnlyWithTheSecret() throws Exception {
     int port = TestSpark.freePort();
     int controlPort = TestSpark.freePort();
+    SEEN_IDS.clear();
+    org.apache.spark.sql.expressions.UserDefinedFunction seen =
+        org.apache.spark.sql.functions.udf(
+            (org.apache.spark.sql.api.java.UDF1<String, Boolean>)
+                id -> {
+                  SEEN_IDS.add(id);
+                  return false;
+                },
+            org.apache.spark.sql.types.DataTypes.BooleanType);
     StreamingQuery query =
-        TestQueries.echo(TestSpark.requests(port, "controlPort", Integer.toString(controlPort)));
+        TestQueries.serve(
+            TestSpark.requests(
+                    port, "controlPort", Integer.toString(controlPort), "requestTimeout", "5s")
+                .filter(seen.apply(col("id")))
+                .select(col("id"), col("body")));
     try {
-      TestSpark.awaitListening(port);
-      // A forged reply for a pending request must not reach its client.
+      TestSpark.awaitReady(port, query);
       CompletableFuture<HttpResponse<String>> pending = Http.postAsync(port, "/", "genuine");
-      assertRefusedWithoutSecret(controlPort, "/-/internal/replies");
-      assertEquals("genuine", pending.get().body());
+      String id = SEEN_IDS.poll(60, java.util.concurrent.TimeUnit.SECONDS);
+      assertTrue(id != null, "the query never read the request");
+      // A well-formed reply for that very request, as an executor would forward it: without the
+      // secret and with a guessed one it is refused, and the client never sees it.
+      byte[] forged = forgedReply(id, "forged");
+      assertEquals(401, postInternal(controlPort, forged, null).statusCode());
+      assertEquals(401, postInternal(controlPort, forged, "guess").statusCode());
+      HttpResponse<String> answer = pending.get(60, java.util.concurrent.TimeUnit.SECONDS);
+      assertEquals(504, answer.statusCode(), answer.body());
+      assertTrue(!answer.body().contains("forged"), answer.body());
       JsonNode servers = directory(controlPort).get("servers");
       assertEquals("driver", servers.get(0).get("executorId").asText());
       assertEquals(port, servers.get(0).get("port").asInt());
     } finally {
       query.stop();
     }
+  }
+
+  /** One reply in the internal wire form of {@code POST /-/internal/replies} (cluster.Wire). */
+  private static byte[] forgedReply(String id, String body) throws java.io.IOException {
+    java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+    try (java.io.DataOutputStream out = new java.io.DataOutputStream(bytes)) {
+      out.writeInt(1);
+      byte[] idBytes = id.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+      out.writeInt(idBytes.length);
+      out.write(idBytes);
+      out.writeShort(200);
+      out.writeInt(0); // header names
+      out.writeInt(0); // header values
+      out.writeInt(-1); // default content type
+      byte[] payload = body.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+      out.writeInt(payload.length);
+      out.write(payload);
+    }
+    return bytes.toByteArray();
+  }
+
+  private static HttpResponse<String> postInternal(int controlPort, byte[] body, String secret) {
+    HttpRequest.Builder request =
+        HttpRequest.newBuilder(Http.uri(controlPort, "/-/internal/replies"))
+            .POST(HttpRequest.BodyPublishers.ofByteArray(body));
+    if (secret != null) {
+      request.header("X-Sparkplug-Secret", secret);
+    }
+    return Http.send(request.build());
   }
 
   @Test
@@ -212,7 +259,7 @@ class ExecutorModeTest {
     StreamingQuery query =
         TestQueries.serve(
             requests(port, controlPort).select(col("id"), explode.apply(col("body")).as("body")));
-    TestSpark.awaitListening(port);
+    TestSpark.awaitReady(port, query);
     HttpResponse<String> response = Http.post(port, "/", "anything");
     Problems.assertProblem(response, 500, "Internal Server Error");
     assertTrue(!response.body().contains("secret"), response.body());

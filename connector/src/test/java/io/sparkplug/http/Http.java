@@ -62,6 +62,27 @@ public final class Http {
         HttpResponse.BodyHandlers.ofString());
   }
 
+  /**
+   * The human text of an error response's body: today the plain-text body without its line end.
+   * Every test that checks an error's wording goes through here, so that a change of the error
+   * format (such as RFC 9457 problem details) changes one place.
+   */
+  public static String errorText(String body) {
+    String text = body.strip();
+    if (text.startsWith("{")) {
+      try {
+        com.fasterxml.jackson.databind.JsonNode json =
+            new com.fasterxml.jackson.databind.ObjectMapper().readTree(text);
+        String title = json.path("title").asText("");
+        String detail = json.path("detail").asText("");
+        return detail.isEmpty() ? title : title.isEmpty() ? detail : title + ": " + detail;
+      } catch (IOException e) {
+        return text;
+      }
+    }
+    return text;
+  }
+
   public static URI uri(int port, String path) {
     return URI.create("http://127.0.0.1:" + port + path);
   }
@@ -172,6 +193,43 @@ public final class Http {
         return false;
       } catch (IOException e) {
         return true;
+      }
+    }
+
+    /**
+     * Fails if the server sends anything at all on this connection within {@code within}: for
+     * "exactly one response" checks, where a duplicate response, even one byte of it, is a defect.
+     * Returns normally when the time passes in silence; a close by the server also counts as
+     * silence (no byte arrived).
+     */
+    public void assertNothingArrives(Duration within) {
+      try {
+        socket.setSoTimeout((int) Math.max(1, within.toMillis()));
+        int b = in.read();
+        if (b != -1) {
+          byte[] rest = new byte[4096];
+          socket.setSoTimeout(200);
+          int n = 0;
+          try {
+            n = Math.max(0, in.read(rest));
+          } catch (java.net.SocketTimeoutException e) {
+            // only what arrived so far
+          }
+          throw new AssertionError(
+              "unexpected bytes on the connection: "
+                  + (char) b
+                  + new String(rest, 0, n, StandardCharsets.ISO_8859_1));
+        }
+      } catch (java.net.SocketTimeoutException e) {
+        // silence: as wanted
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      } finally {
+        try {
+          socket.setSoTimeout(30_000);
+        } catch (IOException e) {
+          // the socket is gone; the next read says so
+        }
       }
     }
 

@@ -28,17 +28,29 @@ final class LogCapture extends AbstractAppender implements AutoCloseable {
   private final LoggerConfig root;
 
   private LogCapture() {
+    this(Level.WARN);
+  }
+
+  private LogCapture(Level level) {
     super("capture-" + System.nanoTime(), null, null, true, Property.EMPTY_ARRAY);
     LoggerContext context = (LoggerContext) LogManager.getContext(false);
     Configuration config = context.getConfiguration();
     this.root = config.getRootLogger();
     start();
-    root.addAppender(this, Level.WARN, null);
+    root.addAppender(this, level, null);
     context.updateLoggers();
   }
 
   static LogCapture open() {
     return new LogCapture();
+  }
+
+  /**
+   * Every event at {@code level} or above. Only the appender's threshold changes: loggers whose
+   * configured level is higher still drop the event before it gets here.
+   */
+  static LogCapture open(Level level) {
+    return new LogCapture(level);
   }
 
   @Override

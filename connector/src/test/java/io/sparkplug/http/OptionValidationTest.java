@@ -57,53 +57,173 @@ class OptionValidationTest {
     assertTrue(failureOfSource().contains("option 'port' is required"));
   }
 
+  /**
+   * Each row: the option, the value, and the rule the message must give. The whole message is
+   * {@code sparkplug-http: invalid value 'VALUE' for option 'OPTION': RULE} (docs/options.md), so
+   * each row pins the option, the value as given and the reason.
+   */
   @ParameterizedTest
-  @CsvSource({
-    "port, 0",
-    "port, 70000",
-    "port, eighty",
-    "mode, cluster",
-    "requestTimeout, 0",
-    "requestTimeout, -5s",
-    "requestTimeout, soon",
-    "maxPendingRequests, 0",
-    "maxBodyBytes, 0",
-    "maxBodyBytes, 2g",
-    "maxInitialLineLength, 0",
-    "maxHeaderBytes, -1",
-    "readTimeout, 0ms",
-    "idleTimeout, 0",
-    "drainTimeout, 0",
-    "numPartitions, 0",
-    "methods, 'G3T,POST'",
-    "path, no-leading-slash",
-    "path, '/users/{id'",
-    "path, '/users/id}'",
-    "path, '/users/{}'",
-    "path, '/a/{x}/b/{x}'",
-    "path, '/a{x}'",
-    "path, '/a/{9x}'",
-    "maxConnections, 0",
-    "maxPipelinedRequests, 0",
-    "tlsCertFile, /no/such/cert.pem",
-    "tlsClientCaFile, /no/such/ca.pem",
-    "requestSchema, 'item STRUNG'",
-    "requestSchema, 'item STRING,'",
-    "requestSchema, ' '",
-    "requestSchema, 'm MAP<INT, STRING>'",
-    "requestSchema, 'span INTERVAL DAY'",
-    "requestSchema, 'v VARIANT'",
-    "unknownFields, drop",
-    "maxJsonDepth, 0",
-    "maxJsonDepth, 100000",
-  })
-  void invalidSourceOptionIsNamed(String option, String value) throws Exception {
+  @CsvSource(
+      delimiter = '|',
+      value = {
+        "port | 0 | must be between 1 and 65535",
+        "port | 65536 | must be between 1 and 65535",
+        "port | 70000 | must be between 1 and 65535",
+        "port | eighty | must be a whole number",
+        "controlPort | 65536 | must be between 0 and 65535",
+        "mode | cluster | must be one of driver, executor",
+        "requestTimeout | 0 | must be positive",
+        "requestTimeout | -5s | must be positive",
+        "requestTimeout | soon | must be a duration such as 30s or 500ms",
+        "maxPendingRequests | 0 | must be between 1 and 10000000",
+        "maxPendingRequests | 10000001 | must be between 1 and 10000000",
+        "maxBodyBytes | 0 | must be positive",
+        "maxBodyBytes | 2g | must be at most 512m",
+        "maxBodyBytes | 513m | must be at most 512m",
+        "maxBodyBytes | lots | must be a size such as 1m, 64k or 1048576",
+        "maxInitialLineLength | 0 | must be between 64 and 1048576",
+        "maxInitialLineLength | 1048577 | must be between 64 and 1048576",
+        "maxHeaderBytes | -1 | must be between 256 and 1048576",
+        "maxHeaderBytes | 1048577 | must be between 256 and 1048576",
+        "readTimeout | 0ms | must be positive",
+        "idleTimeout | 0 | must be positive",
+        "drainTimeout | 0 | must be positive",
+        "numPartitions | 0 | must be between 1 and 10000",
+        "numPartitions | 10001 | must be between 1 and 10000",
+        "methods | G3T,POST | must list HTTP methods like GET,POST",
+        "methods | , | must name at least one method",
+        "path | no-leading-slash | must start with '/' and hold no query string or fragment",
+        "path | /quote?x=1 | must start with '/' and hold no query string or fragment",
+        "path | /quote#top | must start with '/' and hold no query string or fragment",
+        "maxConnections | 0 | must be between 1 and 1000000",
+        "maxConnections | 1000001 | must be between 1 and 1000000",
+        "maxPipelinedRequests | 0 | must be between 1 and 10000",
+        "maxPipelinedRequests | 10001 | must be between 1 and 10000",
+        "tlsCertFile | /no/such/cert.pem | must name a readable file",
+        "tlsKeyFile | /no/such/key.pem | must name a readable file",
+        "tlsClientCaFile | /no/such/ca.pem | must name a readable file",
+      })
+  void invalidSourceOptionIsNamedWithItsValueAndTheRule(String option, String value, String rule)
+      throws Exception {
     String[] options =
         option.equals("port")
             ? new String[] {"port", value}
             : new String[] {"port", Integer.toString(TestSpark.freePort()), option, value};
     String message = failureOfSource(options);
-    assertTrue(message.contains("'" + option + "'"), message);
+    assertTrue(
+        message.contains(
+            "sparkplug-http: invalid value '" + value + "' for option '" + option + "': " + rule),
+        message);
+  }
+
+  /** The request-contract options (docs/contracts.md): option, value and the rule, as above. */
+  @ParameterizedTest
+  @CsvSource(
+      delimiter = '|',
+      value = {
+        "path | /users/{id | unbalanced braces in segment '{id'",
+        "path | /users/id} | unbalanced braces in segment 'id}'",
+        "path | /users/{} | a template parameter needs a name, as in {id}",
+        "path | /a/{x}/b/{x} | parameter 'x' appears twice",
+        "path | /a{x} | a template parameter must be a whole segment, as in /users/{id}",
+        "path | /a/{9x} | parameter name '9x' must be letters, digits and '_', not starting with a"
+            + " digit",
+        "requestSchema | item STRUNG | is not valid Spark DDL (",
+        "requestSchema | 'item STRING,' | is not valid Spark DDL (",
+        "requestSchema | m MAP<INT, STRING> | field 'm': a JSON object's keys are strings, so a map"
+            + " needs STRING keys",
+        "requestSchema | span INTERVAL DAY | field 'span' has type INTERVAL DAY, which has no JSON"
+            + " form here",
+        "unknownFields | drop | must be one of ignore, reject",
+        "maxJsonDepth | 0 | must be between 1 and 10000",
+        "maxJsonDepth | 100000 | must be between 1 and 10000",
+      })
+  void invalidContractOptionIsNamedWithItsValueAndTheRule(String option, String value, String rule)
+      throws Exception {
+    String message = failureOfSource("port", Integer.toString(TestSpark.freePort()), option, value);
+    assertTrue(
+        message.contains(
+            "sparkplug-http: invalid value '" + value + "' for option '" + option + "': " + rule),
+        message);
+  }
+
+  @Test
+  void emptyMethodsMeansTheDefault() throws Exception {
+    // docs/options.md: an empty value is the same as leaving the option out (GET,POST).
+    int port = TestSpark.freePort();
+    StreamingQuery query = TestQueries.echo(TestSpark.requests(port, "methods", ""));
+    try {
+      TestSpark.awaitReady(port, query);
+      assertEquals("posted", Http.post(port, "/", "posted").body());
+      assertEquals(200, Http.get(port, "/").statusCode());
+      java.net.http.HttpResponse<String> put =
+          Http.send(
+              java.net.http.HttpRequest.newBuilder(Http.uri(port, "/"))
+                  .PUT(java.net.http.HttpRequest.BodyPublishers.ofString("x"))
+                  .build());
+      assertEquals(405, put.statusCode());
+      assertEquals("GET, HEAD, OPTIONS, POST", put.headers().firstValue("allow").orElse(""));
+    } finally {
+      query.stop();
+    }
+  }
+
+  @Test
+  void unbindableHostIsNamed() throws Exception {
+    // 192.0.2.1 (TEST-NET-1) is on no interface of a test machine: binding it fails, and nothing is
+    // ever sent to it.
+    int port = TestSpark.freePort();
+    String message = failureOfSource("port", Integer.toString(port), "host", "192.0.2.1");
+    assertTrue(
+        message.contains("sparkplug-http: cannot listen on 192.0.2.1:" + port)
+            && message.contains("(options 'host' and 'port')"),
+        message);
+  }
+
+  @Test
+  void executorPortRangeWithNoFreePortFailsNamingTheRange() throws Exception {
+    ServerSocket[] taken = twoAdjacentTakenPorts();
+    try {
+      int first = taken[0].getLocalPort();
+      String range = first + "-" + (first + 1);
+      String message =
+          failureOfSource(
+              "port",
+              range,
+              "mode",
+              "executor",
+              "controlPort",
+              Integer.toString(TestSpark.freePort()));
+      assertTrue(
+          message.contains("found no free port in " + range) && message.contains("(option 'port')"),
+          message);
+    } finally {
+      taken[0].close();
+      taken[1].close();
+    }
+  }
+
+  /** Two loopback ports N and N+1, both held. */
+  private static ServerSocket[] twoAdjacentTakenPorts() throws Exception {
+    for (int attempt = 0; attempt < 50; attempt++) {
+      int first = TestSpark.freePort();
+      ServerSocket a = new ServerSocket();
+      try {
+        a.bind(new java.net.InetSocketAddress(InetAddress.getLoopbackAddress(), first), 1);
+      } catch (java.io.IOException taken) {
+        a.close();
+        continue;
+      }
+      ServerSocket b = new ServerSocket();
+      try {
+        b.bind(new java.net.InetSocketAddress(InetAddress.getLoopbackAddress(), first + 1), 1);
+        return new ServerSocket[] {a, b};
+      } catch (java.io.IOException taken) {
+        a.close();
+        b.close();
+      }
+    }
+    throw new IllegalStateException("no two adjacent free ports in 50 attempts");
   }
 
   @Test
@@ -141,6 +261,15 @@ class OptionValidationTest {
     String message =
         failureOfSource(
             "port", Integer.toString(TestSpark.freePort()), "tlsCertFile", cert.toString());
+    assertTrue(message.contains("'tlsCertFile' and 'tlsKeyFile' go together"), message);
+  }
+
+  @Test
+  void keyWithoutCertificateIsRefused() throws Exception {
+    java.nio.file.Path key = java.nio.file.Files.createTempFile("key", ".pem");
+    String message =
+        failureOfSource(
+            "port", Integer.toString(TestSpark.freePort()), "tlsKeyFile", key.toString());
     assertTrue(message.contains("'tlsCertFile' and 'tlsKeyFile' go together"), message);
   }
 

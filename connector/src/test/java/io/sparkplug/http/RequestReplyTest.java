@@ -25,6 +25,8 @@ class RequestReplyTest {
   private static int port;
   private static StreamingQuery rows;
   private static StreamingQuery upper;
+  private static StreamingQuery statuses;
+  private static StreamingQuery binary;
 
   @BeforeAll
   static void start() throws TimeoutException {
@@ -61,13 +63,66 @@ class RequestReplyTest {
                             lit("content-type"),
                             lit("text/x-upper"))
                         .as("headers")));
-    TestSpark.awaitListening(port);
+    // The status is whatever the query string says; the body a string, without a content type.
+    statuses =
+        TestQueries.serve(
+            TestSpark.requests(port, "path", "/status")
+                .select(
+                    col("id"),
+                    lit("status body").as("body"),
+                    col("query").cast("int").as("status")));
+    // The request body as is: a binary reply body, without a content type.
+    binary =
+        TestQueries.serve(
+            TestSpark.requests(port, "path", "/binary").select(col("id"), col("body")));
+    TestSpark.awaitReady(port, rows);
+    TestSpark.awaitFirstProgress(upper);
+    TestSpark.awaitFirstProgress(statuses);
+    TestSpark.awaitFirstProgress(binary);
   }
 
   @AfterAll
   static void stop() throws TimeoutException {
     rows.stop();
     upper.stop();
+    statuses.stop();
+    binary.stop();
+  }
+
+  @Test
+  void defaultContentTypeFollowsTheBodyType() {
+    // docs/options.md, sink option contentType: text/plain for a string body, octet-stream for
+    // binary; a content-type in the headers column wins (replyStatusAndHeadersComeFromTheReplyRow).
+    HttpResponse<String> text = Http.get(port, "/status?200");
+    assertEquals(200, text.statusCode());
+    assertEquals("status body", text.body());
+    assertEquals("text/plain; charset=utf-8", text.headers().firstValue("content-type").orElse(""));
+    HttpResponse<String> bytes = Http.post(port, "/binary", "raw bytes");
+    assertEquals(200, bytes.statusCode());
+    assertEquals("raw bytes", bytes.body());
+    assertEquals("application/octet-stream", bytes.headers().firstValue("content-type").orElse(""));
+  }
+
+  @Test
+  void statusOutside200To599Becomes500WithAWarning() {
+    // docs/options.md, reply column status: 200-599; outside the range the client gets 500 and
+    // the log a warning. Both ends of the range pass as they are.
+    assertEquals(200, Http.get(port, "/status?200").statusCode());
+    assertEquals(599, Http.get(port, "/status?599").statusCode());
+    try (LogCapture log = LogCapture.open()) {
+      for (String status : new String[] {"199", "100", "600", "-1", "99999"}) {
+        HttpResponse<String> response = Http.get(port, "/status?" + status);
+        assertEquals(500, response.statusCode(), "status " + status);
+        assertEquals("Internal Server Error", Http.errorText(response.body()), "status " + status);
+      }
+      org.awaitility.Awaitility.await()
+          .atMost(Duration.ofSeconds(10))
+          .until(() -> log.containing("is not valid HTTP").size() >= 5);
+      assertTrue(
+          log.containing("is not valid HTTP").stream()
+              .allMatch(line -> line.logger().equals("io.sparkplug.http.server.Responses")),
+          log.containing("is not valid HTTP").toString());
+    }
   }
 
   @Test

@@ -207,39 +207,136 @@ class SecurityTest {
   }
 
   @Test
-  void connectionsBeyondTheLimitAreClosed() throws Exception {
+  void connectionsBeyondTheLimitAreClosedAndCounted() throws Exception {
     int port = TestSpark.freePort();
     StreamingQuery echo = TestQueries.echo(TestSpark.requests(port, "maxConnections", "2"));
-    TestSpark.awaitListening(port);
-    // The readiness probe's connection is released asynchronously: retry until two are held.
-    try (Raw first = servedConnection(port);
-        Raw second = servedConnection(port);
-        Raw third = new Raw(port)) {
-      assertTrue(third.closedByServer(Duration.ofSeconds(10)), "a third connection was kept");
-      assertEquals(200, first.write("GET / HTTP/1.1\r\nHost: x\r\n\r\n").read().status());
+    try {
+      // Readiness without a probe connection (whose release would race the limit): the query's
+      // first progress means its server is bound. The two connections are then served at once.
+      TestSpark.awaitFirstProgress(echo);
+      try (Raw first = new Raw(port);
+          Raw second = new Raw(port);
+          Raw third = new Raw(port)) {
+        assertEquals(200, first.write("GET / HTTP/1.1\r\nHost: x\r\n\r\n").read().status());
+        assertEquals(200, second.write("GET / HTTP/1.1\r\nHost: x\r\n\r\n").read().status());
+        assertTrue(third.closedByServer(Duration.ofSeconds(10)), "a third connection was kept");
+        assertEquals(200, first.write("GET / HTTP/1.1\r\nHost: x\r\n\r\n").read().status());
+      }
+      // The slots free up as the server sees the closes; a scrape refused meanwhile counts too.
+      int refusedScrapes = 0;
+      String scraped = null;
+      long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+      while (scraped == null) {
+        assertTrue(System.nanoTime() < deadline, "no scrape served within 30 s");
+        try (Raw scrape = new Raw(port)) {
+          RawResponse metrics = scrape.write("GET /-/metrics HTTP/1.1\r\nHost: x\r\n\r\n").read();
+          assertEquals(200, metrics.status());
+          scraped = metrics.body();
+        } catch (java.io.UncheckedIOException closedAtAccept) {
+          refusedScrapes++;
+          Thread.sleep(20);
+        }
+      }
+      assertEquals(
+          Integer.toString(1 + refusedScrapes),
+          ObservabilityTest.samples(scraped)
+              .get(
+                  "sparkplug_requests_rejected_total{port=\""
+                      + port
+                      + "\",reason=\"too_many_connections\"}"),
+          scraped);
     } finally {
       echo.stop();
     }
   }
 
-  /** A connection on which the server answered a request, retried for up to 30 s. */
-  private static Raw servedConnection(int port) {
-    long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-    while (true) {
-      Raw raw = new Raw(port);
-      try {
-        if (raw.write("GET / HTTP/1.1\r\nHost: x\r\n\r\n").read().status() == 200) {
-          return raw;
-        }
-      } catch (java.io.UncheckedIOException e) {
-        // closed at once: the limit was still reached; try again
-      }
-      raw.close();
-      if (System.nanoTime() > deadline) {
-        throw new AssertionError("no connection was served within 30 s");
-      }
-      Thread.onSpinWait();
+  @Test
+  void encryptedKeyServesWithItsPasswordAndFailsTheStartWithAWrongOne() throws Exception {
+    Path encrypted = TestSpark.tempDir().resolve("key-encrypted.pem");
+    Files.writeString(encrypted, encryptedKeyPem("key-pass".toCharArray()));
+    int port = TestSpark.freePort();
+    StreamingQuery echo =
+        TestQueries.echo(
+            TestSpark.requests(
+                port,
+                "tlsCertFile",
+                certPem.toString(),
+                "tlsKeyFile",
+                encrypted.toString(),
+                "tlsKeyPassword",
+                "key-pass"));
+    try {
+      TestSpark.awaitListening(port);
+      assertEquals(
+          "with password",
+          post(tlsClient(false), "https://localhost:" + port + "/", "with password").body());
+    } finally {
+      echo.stop();
     }
+    String message =
+        startFailure(
+            "tlsCertFile",
+            certPem.toString(),
+            "tlsKeyFile",
+            encrypted.toString(),
+            "tlsKeyPassword",
+            "wrong");
+    assertTrue(
+        message.contains(
+            "cannot read the certificate or key of options 'tlsCertFile' and 'tlsKeyFile'"),
+        message);
+    assertFalse(message.contains("key-pass"), message);
+  }
+
+  @Test
+  void unusableCertificateOrKeyFailsTheStart() throws Exception {
+    Path dir = TestSpark.tempDir();
+    Path garbage = dir.resolve("garbage.pem");
+    Files.writeString(garbage, "not a PEM file\n");
+    // A file that is not PEM, and a certificate given as the key.
+    for (String[] files :
+        List.of(
+            new String[] {garbage.toString(), keyPem.toString()},
+            new String[] {certPem.toString(), garbage.toString()},
+            new String[] {certPem.toString(), certPem.toString()})) {
+      String message = startFailure("tlsCertFile", files[0], "tlsKeyFile", files[1]);
+      assertTrue(
+          message.contains(
+              "sparkplug-http: cannot read the certificate or key of options 'tlsCertFile' and 'tlsKeyFile'"),
+          message);
+    }
+  }
+
+  /** The message a query fails with at start when its source has these options. */
+  private static String startFailure(String... options) throws Exception {
+    int port = TestSpark.freePort();
+    StreamingQuery query = TestQueries.echo(TestSpark.requests(port, options));
+    org.apache.spark.sql.streaming.StreamingQueryException failure =
+        assertThrows(
+            org.apache.spark.sql.streaming.StreamingQueryException.class,
+            () -> query.awaitTermination(60_000));
+    TestSpark.awaitNotListening(port);
+    return failure.getMessage();
+  }
+
+  /** The server's key as an encrypted PKCS#8 PEM (PBE with SHA-1 and 3DES, which the JDK reads). */
+  private static String encryptedKeyPem(char[] password) throws Exception {
+    byte[] der = loadKeyStore().getKey("server", STORE_PASSWORD).getEncoded();
+    byte[] salt = new byte[8];
+    new java.security.SecureRandom().nextBytes(salt);
+    String algorithm = "PBEWithSHA1AndDESede";
+    javax.crypto.spec.PBEParameterSpec spec = new javax.crypto.spec.PBEParameterSpec(salt, 2048);
+    javax.crypto.SecretKey key =
+        javax.crypto.SecretKeyFactory.getInstance(algorithm)
+            .generateSecret(new javax.crypto.spec.PBEKeySpec(password));
+    javax.crypto.Cipher cipher = javax.crypto.Cipher.getInstance(algorithm);
+    cipher.init(javax.crypto.Cipher.ENCRYPT_MODE, key, spec);
+    java.security.AlgorithmParameters parameters =
+        java.security.AlgorithmParameters.getInstance(algorithm);
+    parameters.init(spec);
+    javax.crypto.EncryptedPrivateKeyInfo info =
+        new javax.crypto.EncryptedPrivateKeyInfo(parameters, cipher.doFinal(der));
+    return pem("ENCRYPTED PRIVATE KEY", info.getEncoded());
   }
 
   @Test
@@ -316,7 +413,7 @@ class SecurityTest {
   }
 
   /** What {@code explain(true)} prints. */
-  private static String explained(StreamingQuery query) {
+  static String explained(StreamingQuery query) {
     java.io.PrintStream original = System.out;
     java.io.ByteArrayOutputStream captured = new java.io.ByteArrayOutputStream();
     // Spark prints through Scala's Console, which follows System.out only when told to.

@@ -7,7 +7,6 @@ import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.udf;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.sparkplug.http.Http.Raw;
@@ -53,7 +52,9 @@ class ServiceLifecycleTest {
       HttpResponse<String> response = Http.get(port, "/");
       long tookMs = Duration.ofNanos(System.nanoTime() - start).toMillis();
       Problems.assertProblem(response, 504, "Gateway Timeout");
-      assertTrue(tookMs >= 450 && tookMs < 10_000, "took " + tookMs + " ms");
+      // Never before the timeout; the upper bound only tells a hang from slowness (the client's own
+      // timeout is 60 s), so that two busy cores cannot make it flake.
+      assertTrue(tookMs >= 450 && tookMs < 55_000, "took " + tookMs + " ms");
     } finally {
       query.stop();
     }
@@ -62,7 +63,9 @@ class ServiceLifecycleTest {
   @Test
   void fullPendingQueueGets503WithRetryAfter() throws Exception {
     int port = TestSpark.freePort();
-    StreamingQuery query = neverAnswer(port, "maxPendingRequests", "2");
+    // requestTimeout 45s: Retry-After is a tenth of it in whole seconds (docs/operations.md), and
+    // the waiting requests must be answered by the stop long before it.
+    StreamingQuery query = neverAnswer(port, "maxPendingRequests", "2", "requestTimeout", "45s");
     try (Raw first = new Raw(awaitListening(port));
         Raw second = new Raw(port);
         Raw third = new Raw(port)) {
@@ -71,14 +74,14 @@ class ServiceLifecycleTest {
       TestQueries.awaitMetric(query, "requestsAccepted", 2);
       RawResponse rejected = third.write("GET / HTTP/1.1\r\nHost: x\r\n\r\n").read();
       Problems.assertProblem(rejected, 503, "Service Unavailable: too many pending requests");
-      assertNotNull(rejected.header("retry-after"));
+      assertEquals("4", rejected.header("retry-after"));
       // The waiting requests are still owed a response: stopping the query gives them 503 now,
-      // long before their 30 s timeout.
+      // before their 45 s timeout (the bound is the timeout itself, not a guess at speed).
       long start = System.nanoTime();
       query.stop();
       Problems.assertProblem(first.read(), 503, "Service Unavailable: the service stopped");
       Problems.assertProblem(second.read(), 503, "Service Unavailable: the service stopped");
-      assertTrue(Duration.ofNanos(System.nanoTime() - start).toSeconds() < 15);
+      assertTrue(Duration.ofNanos(System.nanoTime() - start).toSeconds() < 44);
     } finally {
       query.stop();
     }
@@ -145,6 +148,7 @@ class ServiceLifecycleTest {
             TestSpark.checkpoint());
     TestSpark.awaitListening(port);
     HttpResponse<String> response = Http.post(port, "/", "anything");
+    // docs/operations.md: "500 Internal Server Error", no internal detail.
     Problems.assertProblem(response, 500, "Internal Server Error");
     assertFalse(response.body().contains("secret"), response.body());
     assertFalse(response.body().contains("Exception"), response.body());
@@ -169,11 +173,12 @@ class ServiceLifecycleTest {
           assertEquals(200, response.status());
           assertEquals("first", response.body());
         }
-        // Exactly one response each: nothing else arrives on the connection.
-        assertFalse(raw.closedByServer(Duration.ofMillis(500)));
+        // Both duplicates have reached the server by now ...
+        TestQueries.awaitMetric(query, "repliesDropped", 2);
+        assertEquals(2, TestQueries.metric(query, "requestsReplied"));
+        // ... and not one byte of them reached the client: exactly one response each.
+        raw.assertNothingArrives(Duration.ofMillis(500));
       }
-      TestQueries.awaitMetric(query, "repliesDropped", 2);
-      assertEquals(2, TestQueries.metric(query, "requestsReplied"));
     } finally {
       query.stop();
     }
@@ -245,5 +250,95 @@ class ServiceLifecycleTest {
   private static int awaitListening(int port) {
     TestSpark.awaitListening(port);
     return port;
+  }
+
+  /** Set by the drain test's UDF once it computes the reply of the request being drained. */
+  static final java.util.concurrent.CountDownLatch COMPUTING =
+      new java.util.concurrent.CountDownLatch(1);
+
+  /**
+   * docs/operations.md, query.stop(): a request being computed gets its reply if it comes within
+   * drainTimeout. The UDF busy-waits 2 s without looking at interrupts (as CPU-bound user code
+   * does), so the reply leaves its task while the stop drains; the client gets it, not a 503.
+   */
+  @Test
+  void stopDeliversAReplyThatArrivesWithinTheDrainTimeout() throws Exception {
+    int port = TestSpark.freePort();
+    UserDefinedFunction slow =
+        udf(
+            (UDF1<byte[], String>)
+                body -> {
+                  COMPUTING.countDown();
+                  long end = System.nanoTime() + 2_000_000_000L;
+                  while (System.nanoTime() < end) {
+                    Thread.onSpinWait();
+                  }
+                  return "computed " + new String(body, java.nio.charset.StandardCharsets.UTF_8);
+                },
+            DataTypes.StringType);
+    StreamingQuery query =
+        serve(
+            TestSpark.requests(port, "drainTimeout", "30s")
+                .select(col("id"), slow.apply(col("body")).as("body")),
+            TestSpark.checkpoint());
+    try {
+      TestSpark.awaitReady(port, query);
+      CompletableFuture<HttpResponse<String>> reply =
+          CompletableFuture.supplyAsync(() -> Http.post(port, "/", "in flight"));
+      assertTrue(COMPUTING.await(60, java.util.concurrent.TimeUnit.SECONDS), "never computed");
+      long start = System.nanoTime();
+      query.stop();
+      HttpResponse<String> response = reply.get(60, java.util.concurrent.TimeUnit.SECONDS);
+      assertEquals(200, response.statusCode(), response.body());
+      assertEquals("computed in flight", response.body());
+      // Well before the 30 s drain timeout ran out: the stop ended once the reply was out.
+      assertTrue(Duration.ofNanos(System.nanoTime() - start).toSeconds() < 25);
+    } finally {
+      query.stop();
+    }
+  }
+
+  /**
+   * A service whose query fails answers its pending requests 500 and leaves the port at once; on a
+   * port shared with another service, /-/health then reports only the one that still serves (200),
+   * and that one goes on answering.
+   */
+  @Test
+  void failedServiceLeavesASharedPortWhoseHealthFollowsTheRest() throws Exception {
+    int port = TestSpark.freePort();
+    UserDefinedFunction explode =
+        udf(
+            (UDF1<byte[], String>)
+                body -> {
+                  throw new IllegalStateException("boom");
+                },
+            DataTypes.StringType);
+    StreamingQuery failing =
+        serve(
+            TestSpark.requests(port, "path", "/fail")
+                .select(col("id"), explode.apply(col("body")).as("body")),
+            TestSpark.checkpoint());
+    StreamingQuery echo = TestQueries.echo(TestSpark.requests(port, "path", "/ok"));
+    try {
+      TestSpark.awaitReady(port, echo);
+      TestSpark.awaitFirstProgress(failing);
+      HttpResponse<String> health = Http.get(port, "/-/health");
+      assertEquals(200, health.statusCode());
+      assertTrue(health.body().contains("\"path\":\"/fail\""), health.body());
+      assertEquals(500, Http.post(port, "/fail", "x").statusCode());
+      Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> !failing.isActive());
+      Awaitility.await()
+          .atMost(Duration.ofSeconds(30))
+          .pollInterval(Duration.ofMillis(50))
+          .until(() -> !Http.get(port, "/-/health").body().contains("/fail"));
+      HttpResponse<String> after = Http.get(port, "/-/health");
+      assertEquals(200, after.statusCode(), after.body());
+      assertTrue(after.body().contains("\"status\":\"serving\""), after.body());
+      assertEquals(404, Http.post(port, "/fail", "x").statusCode());
+      assertEquals("still", Http.post(port, "/ok", "still").body());
+    } finally {
+      echo.stop();
+      failing.stop();
+    }
   }
 }

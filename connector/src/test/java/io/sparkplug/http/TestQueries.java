@@ -49,6 +49,45 @@ final class TestQueries {
         .until(() -> metric(query, name) >= atLeast);
   }
 
+  /** The id of the query's last batch, or -1 before its first progress. */
+  static long lastBatchId(StreamingQuery query) {
+    StreamingQueryProgress progress = query.lastProgress();
+    return progress == null ? -1 : progress.batchId();
+  }
+
+  /**
+   * Sends requests one after another until the query has finished {@code boundaries} more batches
+   * than when it began, asserting every response: serving across batch boundaries, with a bound on
+   * count (2,000 requests) and time (120 s) instead of a rate that two busy cores could miss.
+   * Returns how many requests were answered.
+   */
+  static int assertServesAcrossBatches(
+      int port,
+      StreamingQuery query,
+      int boundaries,
+      java.util.function.IntFunction<String> body,
+      java.util.function.IntFunction<String> expected) {
+    long firstBatch = lastBatchId(query);
+    long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
+    int answered = 0;
+    while (lastBatchId(query) < firstBatch + boundaries) {
+      if (answered >= 2000 || System.nanoTime() > deadline) {
+        throw new AssertionError(
+            "after "
+                + answered
+                + " requests the query is at batch "
+                + lastBatchId(query)
+                + ", wanted "
+                + (firstBatch + boundaries));
+      }
+      java.net.http.HttpResponse<String> response = Http.post(port, "/", body.apply(answered));
+      org.junit.jupiter.api.Assertions.assertEquals(200, response.statusCode(), response.body());
+      org.junit.jupiter.api.Assertions.assertEquals(expected.apply(answered), response.body());
+      answered++;
+    }
+    return answered;
+  }
+
   /** Replies to each request with its own body. */
   static StreamingQuery echo(Dataset<Row> requests) throws TimeoutException {
     return serve(requests.select(col("id"), col("body")));

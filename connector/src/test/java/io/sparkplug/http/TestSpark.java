@@ -80,6 +80,43 @@ public final class TestSpark {
         .until(() -> canConnect(port));
   }
 
+  /**
+   * Readiness, the one wait every test does before its first real request: the query has made a
+   * first progress report (its source is planned, its first trigger ran) and the port answers
+   * {@code GET /-/health} with 200. The first request after it is then asserted as is, never
+   * retried. Bounded at 120 s, the time a first batch can take on two busy cores.
+   */
+  public static void awaitReady(int port, org.apache.spark.sql.streaming.StreamingQuery query) {
+    awaitFirstProgress(query);
+    Awaitility.await("GET /-/health answers 200 on port " + port)
+        .atMost(Duration.ofSeconds(120))
+        .pollInterval(Duration.ofMillis(50))
+        .ignoreExceptions()
+        .until(() -> Http.get(port, "/-/health").statusCode() == 200);
+  }
+
+  /**
+   * Waits until the query has reported a first progress, without opening any connection (for tests
+   * that count connections). Fails at once if the query died meanwhile.
+   */
+  public static void awaitFirstProgress(org.apache.spark.sql.streaming.StreamingQuery query) {
+    Awaitility.await("a first progress of query " + query.name())
+        .atMost(Duration.ofSeconds(120))
+        .pollInterval(Duration.ofMillis(20))
+        .until(
+            () -> {
+              if (!query.isActive()) {
+                throw new AssertionError(
+                    "the query stopped before its first progress", failure(query));
+              }
+              return query.lastProgress() != null;
+            });
+  }
+
+  private static Throwable failure(org.apache.spark.sql.streaming.StreamingQuery query) {
+    return query.exception().isDefined() ? query.exception().get() : null;
+  }
+
   /** Waits until nothing accepts connections on the port. */
   public static void awaitNotListening(int port) {
     Awaitility.await()

@@ -14,6 +14,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -52,6 +53,8 @@ class ClusterSmokeIT {
   private record Exchanges(HttpResponse<String> direct, HttpResponse<String> viaHaproxy) {}
 
   @BeforeAll
+  // Bounded even when a blocking call ignores interrupts: the method runs in its own thread.
+  @Timeout(value = 10, unit = TimeUnit.MINUTES, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
   static void startClusterAndSubmit() throws Exception {
     classStart = System.nanoTime();
     Path connectorJar = ClusterTests.requiredFile("sparkplug.connector.jar");
@@ -87,6 +90,7 @@ class ClusterSmokeIT {
   }
 
   @AfterAll
+  @Timeout(value = 3, unit = TimeUnit.MINUTES, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
   static void stopCluster() {
     if (cluster != null) {
       System.out.printf("ClusterSmokeIT: %d processes started%n", cluster.processesSeen());

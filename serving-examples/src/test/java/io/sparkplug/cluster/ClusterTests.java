@@ -80,6 +80,145 @@ final class ClusterTests {
     return names;
   }
 
+  /**
+   * Readiness, the one wait before a cluster test's first real request: the driver's log shows a
+   * finished batch of {@code service} (ServingApp prints "progress NAME BATCH"), so executors and
+   * readers are warm, and every server named answers {@code GET /-/health} with 200. The first
+   * request after it is asserted as is, never retried. Fails at once if the driver exits.
+   */
+  static void awaitReady(SparkDriver driver, String service, Duration timeout, URI... servers)
+      throws Exception {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (!driver.logContains("progress " + service + " ")) {
+      if (!driver.isAlive()) {
+        throw new IllegalStateException(
+            driver.name()
+                + " exited before a first batch of "
+                + service
+                + ":\n"
+                + driver.logTail(60));
+      }
+      if (System.nanoTime() > deadline) {
+        throw new IllegalStateException(
+            "no batch of " + service + " after " + timeout + ":\n" + driver.logTail(60));
+      }
+      Thread.sleep(100);
+    }
+    for (URI server : servers) {
+      awaitHealthy(server, Duration.ofNanos(Math.max(1, deadline - System.nanoTime())));
+    }
+  }
+
+  /** Waits until {@code server}/-/health answers 200 (connection errors count as not yet). */
+  static void awaitHealthy(URI server, Duration timeout) throws Exception {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    String last = "no answer";
+    while (true) {
+      try {
+        HttpResponse<String> health = get(server.resolve("/-/health"));
+        if (health.statusCode() == 200) {
+          return;
+        }
+        last = health.statusCode() + " " + health.body();
+      } catch (IOException e) {
+        last = e.toString();
+      }
+      if (System.nanoTime() > deadline) {
+        throw new IllegalStateException(
+            server + "/-/health not 200 after " + timeout + ": " + last);
+      }
+      Thread.sleep(100);
+    }
+  }
+
+  /** A response read off a raw connection. */
+  record RawResponse(int status, String body) {}
+
+  /**
+   * POSTs every body on one connection, pipelined (all written before any response is read), and
+   * reads the responses in order; then fails if any further byte arrives within a second: on the
+   * wire, exactly one response per request. Every read has SO_TIMEOUT {@code timeout}.
+   */
+  static List<RawResponse> pipelined(String host, int port, List<String> bodies, Duration timeout)
+      throws IOException {
+    try (java.net.Socket socket = new java.net.Socket()) {
+      socket.connect(new java.net.InetSocketAddress(host, port), 5_000);
+      socket.setSoTimeout((int) timeout.toMillis());
+      StringBuilder requests = new StringBuilder();
+      for (String body : bodies) {
+        byte[] bytes = body.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        requests
+            .append("POST / HTTP/1.1\r\nHost: ")
+            .append(host)
+            .append("\r\nContent-Length: ")
+            .append(bytes.length)
+            .append("\r\n\r\n")
+            .append(body);
+      }
+      java.io.OutputStream out = socket.getOutputStream();
+      out.write(requests.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+      out.flush();
+      java.io.InputStream in = new java.io.BufferedInputStream(socket.getInputStream());
+      List<RawResponse> responses = new ArrayList<>();
+      for (int i = 0; i < bodies.size(); i++) {
+        String statusLine = line(in);
+        if (statusLine == null) {
+          throw new IOException("closed after " + i + " of " + bodies.size() + " responses");
+        }
+        int status = Integer.parseInt(statusLine.split(" ")[1]);
+        int length = 0;
+        String header;
+        while ((header = line(in)) != null && !header.isEmpty()) {
+          int colon = header.indexOf(':');
+          if (header.substring(0, colon).trim().equalsIgnoreCase("content-length")) {
+            length = Integer.parseInt(header.substring(colon + 1).trim());
+          }
+        }
+        byte[] body = in.readNBytes(length);
+        responses.add(
+            new RawResponse(status, new String(body, java.nio.charset.StandardCharsets.UTF_8)));
+      }
+      socket.setSoTimeout(1_000);
+      try {
+        int extra = in.read();
+        if (extra != -1) {
+          throw new AssertionError(
+              "a byte after the "
+                  + bodies.size()
+                  + " responses: a duplicate response ('"
+                  + (char) extra
+                  + "')");
+        }
+      } catch (java.net.SocketTimeoutException silence) {
+        // as wanted: nothing more
+      }
+      return responses;
+    }
+  }
+
+  private static String line(java.io.InputStream in) throws IOException {
+    StringBuilder sb = new StringBuilder();
+    int c;
+    while ((c = in.read()) != -1) {
+      if (c == '\n') {
+        int len = sb.length();
+        return len > 0 && sb.charAt(len - 1) == '\r' ? sb.substring(0, len - 1) : sb.toString();
+      }
+      sb.append((char) c);
+    }
+    return sb.length() == 0 ? null : sb.toString();
+  }
+
+  /** One sample of a Prometheus scrape, by its whole series (name and labels); null if absent. */
+  static String metricSample(String scrape, String series) {
+    for (String line : scrape.split("\n")) {
+      if (line.startsWith(series + " ")) {
+        return line.substring(series.length() + 1);
+      }
+    }
+    return null;
+  }
+
   static CompletableFuture<HttpResponse<String>> postAsync(URI uri, String body, Duration timeout) {
     return CLIENT.sendAsync(
         HttpRequest.newBuilder(uri)

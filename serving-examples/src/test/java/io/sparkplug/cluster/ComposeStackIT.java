@@ -66,6 +66,8 @@ class ComposeStackIT {
   private static boolean down;
 
   @BeforeAll
+  // Bounded even when a blocking call ignores interrupts: the method runs in its own thread.
+  @Timeout(value = 10, unit = TimeUnit.MINUTES, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
   static void up() throws Exception {
     String engine =
         ComposeStack.detectEngine()
@@ -116,6 +118,7 @@ class ComposeStackIT {
   }
 
   @AfterAll
+  @Timeout(value = 3, unit = TimeUnit.MINUTES, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
   static void tearDown() {
     if (stack == null || down) {
       return;

@@ -64,6 +64,8 @@ class ExamplesOnClusterIT {
   private static String kafka;
 
   @BeforeAll
+  // Bounded even when a blocking call ignores interrupts: the method runs in its own thread.
+  @Timeout(value = 10, unit = TimeUnit.MINUTES, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
   static void startCluster() throws Exception {
     classStart = System.nanoTime();
     connectorJar = ClusterTests.requiredFile("sparkplug.connector.jar");
@@ -83,6 +85,7 @@ class ExamplesOnClusterIT {
   }
 
   @AfterAll
+  @Timeout(value = 3, unit = TimeUnit.MINUTES, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
   static void stopCluster() {
     ClusterTests.closeAndAssertNothingLeft(cluster);
     report("whole class", classStart);
@@ -121,7 +124,7 @@ class ExamplesOnClusterIT {
         submit("recommender", "recommender.RecommendationService", jars, env, List.of());
     URI balancer = serveBehindBalancer(service, port);
     URI url = balancer.resolve("/recommendations");
-    awaitFirstReply(withQuery(url, "user=42"), null);
+    awaitReadyThenFirstReply(service, balancer, withQuery(url, "user=42"), null);
 
     // Every user of a sample gets the variant the offline function gives, from either executor.
     Experiment experiment = new Experiment(SALT, 50);
@@ -223,7 +226,7 @@ class ExamplesOnClusterIT {
         submit("geopredict", "geopredict.PredictService", List.of(connectorJar), env, List.of());
     URI balancer = serveBehindBalancer(service, port);
     URI url = balancer.resolve("/predict");
-    awaitFirstReply(url, predictBody("u001", 0.0, 0.0));
+    awaitReadyThenFirstReply(service, balancer, url, predictBody("u001", 0.0, 0.0));
 
     List<CompletableFuture<HttpResponse<String>>> calls = new ArrayList<>();
     for (int round = 0; round < 4; round++) {
@@ -326,21 +329,31 @@ class ExamplesOnClusterIT {
     return cluster.startHaproxy(List.of(WORKERS[0] + ":" + port, WORKERS[1] + ":" + port));
   }
 
-  /** A cold service's first batch can take a while on two shared cores: wait for one reply. */
-  private static void awaitFirstReply(URI uri, String postBody) {
+  /**
+   * Readiness, then the first request asserted as is: the driver's log shows a finished batch
+   * (Spark's "Streaming query made progress", at INFO in spark-submit's default logging) and the
+   * balancer's health check answers 200; only then is the first real request sent, once.
+   */
+  private static void awaitReadyThenFirstReply(
+      SparkDriver service, URI balancer, URI uri, String postBody) throws Exception {
     long start = System.nanoTime();
-    Awaitility.await("a first 200 from " + uri)
-        .atMost(Duration.ofMinutes(2))
-        .pollInterval(Duration.ofMillis(500))
-        .ignoreExceptions()
+    Awaitility.await("a first progress of " + service.name())
+        .atMost(Duration.ofMinutes(3))
+        .pollInterval(Duration.ofMillis(200))
         .until(
             () -> {
-              HttpRequest.Builder request = HttpRequest.newBuilder(uri);
-              if (postBody != null) {
-                request.POST(HttpRequest.BodyPublishers.ofString(postBody));
+              if (!service.isAlive()) {
+                throw new AssertionError(service.name() + " exited:\n" + service.logTail(60));
               }
-              return send(request).get(30, TimeUnit.SECONDS).statusCode() == 200;
+              return service.logContains("Streaming query made progress");
             });
+    ClusterTests.awaitHealthy(balancer, Duration.ofMinutes(1));
+    HttpRequest.Builder request = HttpRequest.newBuilder(uri);
+    if (postBody != null) {
+      request.POST(HttpRequest.BodyPublishers.ofString(postBody));
+    }
+    HttpResponse<String> first = send(request).get(60, TimeUnit.SECONDS);
+    assertEquals(200, first.statusCode(), uri + ": " + first.body());
     report("first reply from " + uri, start);
   }
 

@@ -36,12 +36,24 @@ import org.junit.jupiter.api.Timeout;
  * HAProxy in front of the two executor servers with health checks. One application serves three
  * ways at once: executor mode on {@code /echo} and {@code /shuffle} (one port on every executor),
  * and head-node mode on its own driver port.
+ *
+ * <p>The methods are one scenario in a fixed order on that one application (starting it is most of
+ * the class's time): each test from 1 to 5 first waits until both executor servers serve, so it
+ * does not depend on what ran before it, and 5 leaves a replacement executor serving. Test 6 is
+ * last because it stops the shared application to submit its own two.
  */
 @Timeout(300)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class ExecutorModeIT {
   private static final String[] WORKERS = {"127.0.0.2", "127.0.0.3"};
   private static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(10);
+
+  /**
+   * requestTimeout of the applications tests 6 and 7 submit: their first requests after readiness
+   * run early batches on executors that may be cold and busy (timeouts are not what they test).
+   */
+  private static final Duration FRESH_APP_TIMEOUT = Duration.ofSeconds(60);
+
   private static final ObjectMapper JSON = new ObjectMapper();
 
   private static long classStart;
@@ -55,6 +67,8 @@ class ExecutorModeIT {
   private static URI balancer;
 
   @BeforeAll
+  // Bounded even when a blocking call ignores interrupts: the method runs in its own thread.
+  @Timeout(value = 10, unit = TimeUnit.MINUTES, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
   static void startClusterAndSubmit() throws Exception {
     classStart = System.nanoTime();
     connectorJar = ClusterTests.requiredFile("sparkplug.connector.jar");
@@ -118,6 +132,7 @@ class ExecutorModeIT {
   }
 
   @AfterAll
+  @Timeout(value = 3, unit = TimeUnit.MINUTES, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
   static void stopCluster() {
     ClusterTests.closeAndAssertNothingLeft(cluster);
     report("whole class", classStart);
@@ -255,6 +270,14 @@ class ExecutorModeIT {
         lost,
         servedAfterKill);
     assertEquals(0, slow, "requests that waited past their timeout");
+    // Failures come from the kill, none before it; each fails fast. The bound is half the 10 s
+    // requestTimeout (the figure measured is printed above): a client left waiting for its
+    // timeout fails it, scheduling delays on two busy cores do not.
+    List<Outcome> failedBeforeKill =
+        failed.stream().filter(o -> o.startedMs() + o.tookMs() < killedAtMs).toList();
+    assertEquals(List.of(), failedBeforeKill, "requests that failed before the kill");
+    List<Outcome> failedSlowly = failed.stream().filter(o -> o.tookMs() >= 5_000).toList();
+    assertEquals(List.of(), failedSlowly, "failures that took 5 s or more");
     assertEquals(0, lost, "requests whose retry through the balancer failed too: " + failed);
     assertTrue(servedAfterKill > 20, "the surviving executor kept serving: " + servedAfterKill);
 
@@ -288,9 +311,12 @@ class ExecutorModeIT {
 
   /** Real-time mode on the cluster: per executor, and (a second application) head-node. */
   @Test
+  @Timeout(600)
   @Order(6)
   void realTimeModeServesOnTheClusterInBothModes() throws Exception {
-    cluster.stopDriver(driver);
+    if (driver.isAlive()) {
+      cluster.stopDriver(driver);
+    }
     int rtControlPort = FreePorts.on("127.0.0.1");
     SparkDriver perExecutor =
         submit(
@@ -298,50 +324,163 @@ class ExecutorModeIT {
             List.of(
                 service("rt", "executor", "echo", executorPort, "/echo")
                     + ",trigger=real-time,controlPort="
-                    + rtControlPort));
-    Set<String> servedBy = new HashSet<>();
-    Awaitility.await("real-time replies from both executors through the balancer")
-        .atMost(Duration.ofSeconds(150))
-        .pollInterval(Duration.ofMillis(10))
-        .until(
-            () -> {
-              HttpResponse<String> response = post(balancer.resolve("/echo"), "fast");
-              if (response.statusCode() == 200) {
-                assertEquals("rt: FAST", response.body());
-                servedBy.add(response.headers().firstValue("x-served-by").orElse("?"));
-              }
-              return servedBy.size() == 2;
-            });
-    long start = System.nanoTime();
-    for (int i = 0; i < 50; i++) {
-      HttpResponse<String> response = post(balancer.resolve("/echo"), "rt " + i);
-      assertEquals(200, response.statusCode(), response.body());
-      assertEquals("rt: RT " + i, response.body());
+                    + rtControlPort
+                    + ",requestTimeout="
+                    + FRESH_APP_TIMEOUT.toSeconds()
+                    + "s"));
+    try {
+      // Readiness: a first real-time batch ended and both executor servers answer health 200 (a
+      // server runs inside its reader's task), then the balancer has them. No request is retried.
+      URI[] executorServers = {
+        URI.create("http://" + WORKERS[0] + ":" + executorPort),
+        URI.create("http://" + WORKERS[1] + ":" + executorPort)
+      };
+      ClusterTests.awaitReady(perExecutor, "rt", Duration.ofMinutes(3), executorServers);
+      ClusterTests.awaitHealthy(balancer, Duration.ofSeconds(30));
+      Set<String> servedBy = new HashSet<>();
+      for (int i = 0; i < 40 && servedBy.size() < 2; i++) {
+        HttpResponse<String> response = postFresh(balancer.resolve("/echo"), "fast " + i);
+        assertEquals(200, response.statusCode(), response.body());
+        assertEquals("rt: FAST " + i, response.body());
+        servedBy.add(response.headers().firstValue("x-served-by").orElse("?"));
+      }
+      assertEquals(2, servedBy.size(), "executors that answered 40 requests: " + servedBy);
+      long start = System.nanoTime();
+      for (int i = 0; i < 50; i++) {
+        HttpResponse<String> response = postFresh(balancer.resolve("/echo"), "rt " + i);
+        assertEquals(200, response.statusCode(), response.body());
+        assertEquals("rt: RT " + i, response.body());
+      }
+      report("50 sequential real-time requests (executor mode)", start);
+    } finally {
+      // Real-time readers hold every task slot: a failure here must not starve what comes next.
+      cluster.stopDriver(perExecutor);
     }
-    report("50 sequential real-time requests (executor mode)", start);
-    cluster.stopDriver(perExecutor);
 
     int rtHeadPort = FreePorts.on("127.0.0.1");
     SparkDriver headNode =
         submit(
             "real-time-driver",
-            List.of(service("rthead", "driver", "echo", rtHeadPort, "/") + ",trigger=real-time"));
-    headNode.awaitListening("127.0.0.1", rtHeadPort, Duration.ofMinutes(3));
-    URI head = URI.create("http://127.0.0.1:" + rtHeadPort + "/");
-    // Until a reader on an executor takes requests (a cold executor starts its first batches
-    // late), requests wait and may get their 504.
-    Awaitility.await("a real-time reply through the driver")
-        .atMost(Duration.ofSeconds(150))
-        .pollInterval(Duration.ofMillis(10))
-        .until(() -> post(head, "warm").statusCode() == 200);
-    start = System.nanoTime();
-    for (int i = 0; i < 50; i++) {
-      HttpResponse<String> response = post(head, "head " + i);
-      assertEquals(200, response.statusCode(), response.body());
-      assertEquals("rthead: HEAD " + i, response.body());
-      assertNotEquals("driver", response.headers().firstValue("x-served-by").orElse("driver"));
+            List.of(
+                service("rthead", "driver", "echo", rtHeadPort, "/")
+                    + ",trigger=real-time,requestTimeout="
+                    + FRESH_APP_TIMEOUT.toSeconds()
+                    + "s"));
+    try {
+      headNode.awaitListening("127.0.0.1", rtHeadPort, Duration.ofMinutes(3));
+      URI head = URI.create("http://127.0.0.1:" + rtHeadPort + "/");
+      // Readiness: a first real-time batch ended, so readers on the executors have started once.
+      ClusterTests.awaitReady(headNode, "rthead", Duration.ofMinutes(3), head);
+      long start = System.nanoTime();
+      for (int i = 0; i < 50; i++) {
+        HttpResponse<String> response = postFresh(head, "head " + i);
+        assertEquals(200, response.statusCode(), response.body());
+        assertEquals("rthead: HEAD " + i, response.body());
+        assertNotEquals("driver", response.headers().firstValue("x-served-by").orElse("driver"));
+      }
+      report("50 sequential real-time requests (driver mode, readers on executors)", start);
+    } finally {
+      cluster.stopDriver(headNode);
     }
-    report("50 sequential real-time requests (driver mode, readers on executors)", start);
+  }
+
+  /**
+   * Security options and a restart, in executor mode on the cluster: a bearer token on every
+   * executor server (health stays open for HAProxy), and the same application submitted again with
+   * the same checkpoint, serving again behind the balancer with batch ids that continue the first
+   * run's. Two submissions of a small application: about a minute each on two cores.
+   */
+  @Test
+  @Timeout(600)
+  @Order(7)
+  void securedExecutorModeServesWithItsTokenAndRestartsFromItsCheckpoint() throws Exception {
+    if (driver.isAlive()) {
+      cluster.stopDriver(driver);
+    }
+    String token = "cluster-token-7";
+    String service =
+        service("secure", "executor", "echo", executorPort, "/echo")
+            + ",authToken="
+            + token
+            + ",requestTimeout="
+            + FRESH_APP_TIMEOUT.toSeconds()
+            + "s,controlPort="
+            + FreePorts.on("127.0.0.1");
+    URI[] executorServers = {
+      URI.create("http://" + WORKERS[0] + ":" + executorPort),
+      URI.create("http://" + WORKERS[1] + ":" + executorPort)
+    };
+    long firstRunLast = -1;
+    for (int run = 1; run <= 2; run++) {
+      SparkDriver app = submit("secure-" + run, List.of(service));
+      try {
+        ClusterTests.awaitReady(app, "secure", Duration.ofMinutes(3), executorServers);
+        ClusterTests.awaitHealthy(balancer, Duration.ofSeconds(30));
+        HttpResponse<String> refused = postFresh(balancer.resolve("/echo"), "no token");
+        assertEquals(401, refused.statusCode(), refused.body());
+        assertEquals(
+            "Bearer realm=\"sparkplug-http\"",
+            refused.headers().firstValue("www-authenticate").orElse(""));
+        for (String host : WORKERS) {
+          HttpResponse<String> metrics =
+              get(URI.create("http://" + host + ":" + executorPort + "/-/metrics"));
+          assertEquals(401, metrics.statusCode(), "metrics without the token on " + host);
+        }
+        for (int i = 0; i < 10; i++) {
+          HttpResponse<String> response =
+              postWithToken(balancer.resolve("/echo"), "run" + run + " " + i, token);
+          assertEquals(200, response.statusCode(), response.body());
+          assertEquals("secure: RUN" + run + " " + i, response.body());
+        }
+        Awaitility.await("a progress with rows of run " + run)
+            .atMost(Duration.ofSeconds(60))
+            .until(() -> !batchesWithRows(app).isEmpty());
+        List<Long> batches = batchesWithRows(app);
+        if (run == 1) {
+          firstRunLast = batches.get(batches.size() - 1);
+        } else {
+          assertTrue(
+              batches.get(0) > firstRunLast,
+              "the second run's batches "
+                  + batches
+                  + " must follow the first run's "
+                  + firstRunLast);
+        }
+      } finally {
+        cluster.stopDriver(app);
+      }
+    }
+  }
+
+  /** Ids of the batches of query "secure" that read requests, from its progress lines. */
+  private static List<Long> batchesWithRows(SparkDriver app) throws Exception {
+    List<Long> ids = new ArrayList<>();
+    for (String line :
+        java.nio.file.Files.readAllLines(app.log(), java.nio.charset.StandardCharsets.ISO_8859_1)) {
+      if (line.startsWith("progress secure ") && !line.endsWith(" rows 0")) {
+        ids.add(Long.parseLong(line.split(" ")[2]));
+      }
+    }
+    return ids;
+  }
+
+  private static HttpResponse<String> postWithToken(URI uri, String body, String token)
+      throws Exception {
+    return ClusterTests.CLIENT
+        .sendAsync(
+            java.net.http.HttpRequest.newBuilder(uri)
+                .timeout(FRESH_APP_TIMEOUT.plusSeconds(15))
+                .header("Authorization", "Bearer " + token)
+                .POST(java.net.http.HttpRequest.BodyPublishers.ofString(body))
+                .build(),
+            HttpResponse.BodyHandlers.ofString())
+        .get(FRESH_APP_TIMEOUT.toSeconds() + 20, TimeUnit.SECONDS);
+  }
+
+  /** A POST to an application of test 6 or 7, within its FRESH_APP_TIMEOUT. */
+  private static HttpResponse<String> postFresh(URI uri, String body) throws Exception {
+    return ClusterTests.postAsync(uri, body, FRESH_APP_TIMEOUT.plusSeconds(15))
+        .get(FRESH_APP_TIMEOUT.toSeconds() + 20, TimeUnit.SECONDS);
   }
 
   /**

@@ -49,6 +49,8 @@ class FailuresIT {
   private static int explodePort;
 
   @BeforeAll
+  // Bounded even when a blocking call ignores interrupts: the method runs in its own thread.
+  @Timeout(value = 10, unit = TimeUnit.MINUTES, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
   static void startCluster() throws Exception {
     classStart = System.nanoTime();
     connectorJar = ClusterTests.requiredFile("sparkplug.connector.jar");
@@ -64,7 +66,10 @@ class FailuresIT {
             "faulty",
             List.of(
                 // Generous timeouts: these tests are about answers, not how fast a cold cluster is.
-                service("flaky", "flaky", flakyPort, "/checkpoints/flaky", Duration.ofSeconds(120)),
+                // One partition per batch, so that in a batch of several requests rows precede
+                // the failing one in its task and are answered twice (see the test).
+                service("flaky", "flaky", flakyPort, "/checkpoints/flaky", Duration.ofSeconds(120))
+                    + ",numPartitions=1",
                 // Long enough that the failure, not the timeout, answers the first request.
                 service(
                     "explode",
@@ -74,14 +79,12 @@ class FailuresIT {
                     Duration.ofSeconds(120))));
     faulty.awaitListening("127.0.0.1", flakyPort, Duration.ofMinutes(3));
     faulty.awaitListening("127.0.0.1", explodePort, Duration.ofMinutes(1));
-    // Cold executors take a while over their first batches: wait, bounded, for a first reply.
-    Awaitility.await("a first reply from the flaky service")
-        .atMost(Duration.ofSeconds(180))
-        .pollInterval(Duration.ofMillis(100))
-        .until(
-            () ->
-                post(URI.create("http://127.0.0.1:" + flakyPort + "/"), "warm").statusCode()
-                    == 200);
+    // Readiness (no warm-up request): a first progress of each query and health 200. The first
+    // real requests are then asserted as they come; their 120 s timeout covers cold executors.
+    ClusterTests.awaitReady(
+        faulty, "flaky", Duration.ofMinutes(3), URI.create("http://127.0.0.1:" + flakyPort));
+    ClusterTests.awaitReady(
+        faulty, "explode", Duration.ofMinutes(1), URI.create("http://127.0.0.1:" + explodePort));
   }
 
   private static String service(String name, String plan, int port, String checkpoint) {
@@ -118,6 +121,7 @@ class FailuresIT {
   }
 
   @AfterAll
+  @Timeout(value = 3, unit = TimeUnit.MINUTES, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
   static void stopCluster() {
     ClusterTests.closeAndAssertNothingLeft(cluster);
     report("whole class", classStart);
@@ -125,36 +129,43 @@ class FailuresIT {
 
   /**
    * Replies leave row by row, so a task that fails half way has answered some of its requests; its
-   * retry answers them again. Each client still gets exactly one response, the right one.
+   * retry answers them again. Each client still gets exactly one response, the right one: 30
+   * requests pipelined on one connection (ok and fail alternating, one partition per batch), read
+   * off the wire, with nothing after the 30th. The server counts 30 replied and drops the replies
+   * sent twice: any batch of three or more rows holds an ok row before a fail row, and 30 requests
+   * written at once do not arrive one or two per batch.
    */
   @Test
   @Order(1)
   void retriedTaskStillAnswersEachRequestOnce() throws Exception {
-    URI uri = URI.create("http://127.0.0.1:" + flakyPort + "/");
+    URI metricsUri = URI.create("http://127.0.0.1:" + flakyPort + "/-/metrics");
+    String labels = "port=\"" + flakyPort + "\",path=\"/\"";
+    String replied = "sparkplug_requests_total{" + labels + ",outcome=\"replied\"}";
+    String dropped = "sparkplug_replies_dropped_total{" + labels + "}";
+    String before = get(metricsUri).body();
+    long repliedBefore = Long.parseLong(ClusterTests.metricSample(before, replied));
+    long droppedBefore = Long.parseLong(ClusterTests.metricSample(before, dropped));
     List<String> bodies = new ArrayList<>();
     for (int i = 0; i < 30; i++) {
-      bodies.add(i % 10 == 9 ? "fail-" + i : "ok-" + i);
+      bodies.add(i % 2 == 1 ? "fail-" + i : "ok-" + i);
     }
-    List<CompletableFuture<HttpResponse<String>>> calls = new ArrayList<>();
-    for (String body : bodies) {
-      calls.add(postAsync(uri, body));
-    }
-    for (int i = 0; i < calls.size(); i++) {
-      HttpResponse<String> response = calls.get(i).get(60, TimeUnit.SECONDS);
-      assertEquals(200, response.statusCode(), bodies.get(i) + ": " + response.body());
-      assertEquals("flaky: " + bodies.get(i).toUpperCase(), response.body());
+    List<ClusterTests.RawResponse> responses =
+        ClusterTests.pipelined("127.0.0.1", flakyPort, bodies, Duration.ofSeconds(150));
+    for (int i = 0; i < responses.size(); i++) {
+      assertEquals(200, responses.get(i).status(), bodies.get(i) + ": " + responses.get(i).body());
+      assertEquals("flaky: " + bodies.get(i).toUpperCase(), responses.get(i).body());
     }
     Awaitility.await("the driver logs the failed first attempt")
         .atMost(Duration.ofSeconds(30))
         .until(() -> faulty.logContains("first attempt fails at fail-"));
-    HttpResponse<String> metrics = get(URI.create("http://127.0.0.1:" + flakyPort + "/-/metrics"));
-    System.out.println(
-        "FailuresIT: flaky service metrics: "
-            + metrics
-                .body()
-                .lines()
-                .filter(l -> l.startsWith("sparkplug_replies_dropped"))
-                .toList());
+    String after = get(metricsUri).body();
+    long repliedNow = Long.parseLong(ClusterTests.metricSample(after, replied));
+    long droppedNow = Long.parseLong(ClusterTests.metricSample(after, dropped));
+    System.out.printf(
+        "FailuresIT: 30 requests across failed first attempts: %d replied, %d replies dropped%n",
+        repliedNow - repliedBefore, droppedNow - droppedBefore);
+    assertEquals(30, repliedNow - repliedBefore, after);
+    assertTrue(droppedNow - droppedBefore >= 1, "no reply was sent twice and dropped: " + after);
   }
 
   @Test
@@ -193,14 +204,13 @@ class FailuresIT {
     }
     int port = FreePorts.on("127.0.0.1");
     String checkpoint = "/checkpoints/head";
-    List<String> services = List.of(service("head", "echo", port, checkpoint));
+    // 120 s: the first request after readiness runs the first batch on cold executors.
+    List<String> services =
+        List.of(service("head", "echo", port, checkpoint, Duration.ofSeconds(120)));
     SparkDriver first = submit("head", services);
     first.awaitListening("127.0.0.1", port, Duration.ofMinutes(3));
     URI uri = URI.create("http://127.0.0.1:" + port + "/");
-    Awaitility.await("the first run answers")
-        .atMost(Duration.ofSeconds(180))
-        .pollInterval(Duration.ofMillis(100))
-        .until(() -> post(uri, "warm").statusCode() == 200);
+    ClusterTests.awaitReady(first, "head", Duration.ofMinutes(3), uri);
     for (int i = 0; i < 20; i++) {
       assertEquals("head: RUN1-" + i, post(uri, "run1-" + i).body());
     }
@@ -250,17 +260,16 @@ class FailuresIT {
         "FailuresIT: %d requests around and after the driver's kill, %d failed, slowest %d ms%n",
         afterKill.size(), failedAfter, slowest);
     assertTrue(failedAfter > 0, "requests after the kill must fail");
-    assertTrue(slowest < 5_000, "a client waited " + slowest + " ms after the driver died");
+    // Half the 120 s requestTimeout: a client left waiting for its timeout fails this; a fast
+    // failure passes however busy the two cores are (the figure is printed above).
+    assertTrue(slowest < 60_000, "a client waited " + slowest + " ms after the driver died");
 
     long lastBatch = latestBatch(checkpoint);
     long lastOffset = offsetOfBatch(checkpoint, lastBatch);
     long resubmitted = System.nanoTime();
     SparkDriver second = submit("head-again", services);
     second.awaitListening("127.0.0.1", port, Duration.ofMinutes(3));
-    Awaitility.await("the second run answers")
-        .atMost(Duration.ofSeconds(180))
-        .pollInterval(Duration.ofMillis(100))
-        .until(() -> post(uri, "again").statusCode() == 200);
+    ClusterTests.awaitReady(second, "head", Duration.ofMinutes(3), uri);
     report("driver resubmitted to serving on the same port", resubmitted);
     for (int i = 0; i < 10; i++) {
       assertEquals("head: RUN2-" + i, post(uri, "run2-" + i).body());

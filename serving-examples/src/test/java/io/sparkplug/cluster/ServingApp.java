@@ -56,6 +56,30 @@ public final class ServingApp {
             .config("spark.sql.adaptive.enabled", "false")
             .config("spark.sql.streaming.pollingDelay", "1ms")
             .getOrCreate();
+    // One line per progress report, "progress NAME BATCH rows N": the tests' readiness signal (a
+    // first
+    // batch ran, so executors and readers are warm), read from the driver's log.
+    spark
+        .streams()
+        .addListener(
+            new org.apache.spark.sql.streaming.StreamingQueryListener() {
+              @Override
+              public void onQueryStarted(QueryStartedEvent event) {}
+
+              @Override
+              public void onQueryProgress(QueryProgressEvent event) {
+                System.out.println(
+                    "progress "
+                        + event.progress().name()
+                        + " "
+                        + event.progress().batchId()
+                        + " rows "
+                        + event.progress().numInputRows());
+              }
+
+              @Override
+              public void onQueryTerminated(QueryTerminatedEvent event) {}
+            });
     UserDefinedFunction executorId =
         udf((UDF0<String>) () -> SparkEnv.get().executorId(), DataTypes.StringType)
             .asNondeterministic();
@@ -90,7 +114,8 @@ public final class ServingApp {
             .option("port", service.get("port"))
             .option("mode", service.getOrDefault("mode", "driver"))
             .option("requestTimeout", service.getOrDefault("requestTimeout", "10s"));
-    for (String option : List.of("controlPort", "host", "drainTimeout", "path")) {
+    for (String option :
+        List.of("controlPort", "host", "drainTimeout", "path", "numPartitions", "authToken")) {
       if (service.containsKey(option)) {
         reader = reader.option(option, service.get(option));
       }

@@ -110,6 +110,16 @@ final class SoakTraffic implements AutoCloseable {
   private final Map<Long, Outcome> outcomes = new ConcurrentHashMap<>();
   private final Collection<String> duplicates = new ConcurrentLinkedQueue<>();
   private final Collection<String> protocolErrors = new ConcurrentLinkedQueue<>();
+
+  /**
+   * Responses read off the wire, counted per request id named in their echoed body: independent of
+   * the outcome bookkeeping, so that a request answered twice shows here however the generator
+   * judged the responses.
+   */
+  private final java.util.concurrent.ConcurrentHashMap<
+          Long, java.util.concurrent.atomic.AtomicInteger>
+      wireResponses = new java.util.concurrent.ConcurrentHashMap<>();
+
   private final Map<String, AtomicLong> servedBy = new ConcurrentHashMap<>();
   private final AtomicLong maxLagMs = new AtomicLong();
   private final AtomicLong maxConcurrent = new AtomicLong();
@@ -226,7 +236,8 @@ final class SoakTraffic implements AutoCloseable {
       String result = judgeEcho(response, body);
       record(id, Kind.VALID, target.route(), result, sinceMs(start), bound, response.summary());
       if (response.close() || !"200".equals(result)) {
-        connection.close();
+        // Bytes already there after a response that ends the exchange are a second response.
+        retire(connection, "after " + result);
       } else {
         giveBack(target, connection);
       }
@@ -410,6 +421,7 @@ final class SoakTraffic implements AutoCloseable {
   // ---- judging and recording ----
 
   private String judgeEcho(Response response, String body) {
+    countOnTheWire(response);
     if (response.status() != 200) {
       return Integer.toString(response.status());
     }
@@ -459,6 +471,54 @@ final class SoakTraffic implements AutoCloseable {
   }
 
   /** A body unique to the request, so that a reply meant for another request is caught. */
+  /** Counts a response for the request whose id its echoed body names ("SERVICE: SOAK-ID-..."). */
+  private void countOnTheWire(Response response) {
+    String text = response.body();
+    int at = text == null ? -1 : text.indexOf("SOAK-");
+    if (at < 0) {
+      return;
+    }
+    int end = text.indexOf('-', at + 5);
+    if (end < 0) {
+      return;
+    }
+    try {
+      long id = Long.parseLong(text.substring(at + 5, end));
+      wireResponses
+          .computeIfAbsent(id, k -> new java.util.concurrent.atomic.AtomicInteger())
+          .incrementAndGet();
+    } catch (NumberFormatException notAnId) {
+      // a body that names no request
+    }
+  }
+
+  /** Request ids that more than one response on the wire named, with how many. */
+  List<String> wireDuplicates() {
+    List<String> found = new ArrayList<>();
+    wireResponses.forEach(
+        (id, count) -> {
+          if (count.get() > 1) {
+            found.add(id + " x" + count.get());
+          }
+        });
+    return found;
+  }
+
+  /** Ids judged "200" whose echo was not read exactly once off the wire. */
+  List<String> answeredButNotOnceOnTheWire() {
+    List<String> found = new ArrayList<>();
+    outcomes.forEach(
+        (id, outcome) -> {
+          if ("200".equals(outcome.result())) {
+            var count = wireResponses.get(id);
+            if (count == null || count.get() != 1) {
+              found.add(id + " x" + (count == null ? 0 : count.get()));
+            }
+          }
+        });
+    return found;
+  }
+
   private static String body(long id) {
     int size = id % 97 == 0 ? 200_000 : id % 11 == 0 ? 8_000 : 24 + (int) (id % 40);
     StringBuilder body = new StringBuilder(size).append("soak-").append(id).append('-');

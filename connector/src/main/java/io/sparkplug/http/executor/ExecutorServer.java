@@ -124,10 +124,15 @@ public final class ExecutorServer {
         last);
   }
 
+  /** A port another process holds (EADDRINUSE), as opposed to an address that cannot be bound. */
   private static boolean portTaken(Throwable e) {
     for (Throwable t = e; t != null; t = t.getCause()) {
-      if (t instanceof BindException) {
-        return true;
+      if (t instanceof BindException
+          || (t.getMessage() != null && t.getMessage().contains("already in use"))) {
+        String message = String.valueOf(t.getMessage());
+        if (message.contains("already in use")) {
+          return true;
+        }
       }
     }
     return false;

@@ -64,7 +64,12 @@ final class HttpServer {
       server.listener =
           bootstrap.bind(settings.host(), settings.port()).syncUninterruptibly().channel();
     } catch (Exception e) {
-      if (e instanceof BindException || e.getCause() instanceof BindException) {
+      // EADDRINUSE and EADDRNOTAVAIL are both a BindException: only the first is a taken port; an
+      // address of no local interface is the host's fault and is reported as such below.
+      if ((e instanceof BindException || e.getCause() instanceof BindException)
+          && String.valueOf(
+                  e.getMessage() + " " + (e.getCause() == null ? "" : e.getCause().getMessage()))
+              .contains("already in use")) {
         throw new IllegalArgumentException(
             "sparkplug-http: cannot listen on "
                 + settings.host()

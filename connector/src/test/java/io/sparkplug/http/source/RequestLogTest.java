@@ -1,6 +1,7 @@
 package io.sparkplug.http.source;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.sparkplug.http.server.RequestRecord;
 import java.util.List;
@@ -90,16 +91,35 @@ class RequestLogTest {
   @Test
   void waitingReaderWakesWhenARecordArrives() throws Exception {
     RequestLog log = new RequestLog();
-    java.util.concurrent.CompletableFuture<RequestLog.Taken> taken =
-        java.util.concurrent.CompletableFuture.supplyAsync(
+    java.util.concurrent.atomic.AtomicReference<RequestLog.Taken> taken =
+        new java.util.concurrent.atomic.AtomicReference<>();
+    java.util.concurrent.atomic.AtomicLong tookNanos = new java.util.concurrent.atomic.AtomicLong();
+    Thread reader =
+        new Thread(
             () -> {
+              long start = System.nanoTime();
               try {
-                return log.take(java.util.concurrent.TimeUnit.SECONDS.toNanos(30));
+                taken.set(log.take(java.util.concurrent.TimeUnit.SECONDS.toNanos(60)));
               } catch (InterruptedException e) {
-                throw new IllegalStateException(e);
+                Thread.currentThread().interrupt();
               }
-            });
+              tookNanos.set(System.nanoTime() - start);
+            },
+            "request-log-reader");
+    reader.start();
+    // The record must arrive while the reader is parked in its timed wait, not before it looked:
+    // only then does this exercise the wake-up (a record that is already there is taken at once).
+    long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(30);
+    while (reader.getState() != Thread.State.TIMED_WAITING) {
+      assertTrue(System.nanoTime() < deadline, "the reader never waited: " + reader.getState());
+      Thread.sleep(1);
+    }
     log.accept(record("late"));
-    assertEquals("late", taken.get(30, java.util.concurrent.TimeUnit.SECONDS).record().id());
+    reader.join(java.util.concurrent.TimeUnit.SECONDS.toMillis(60));
+    assertEquals("late", taken.get() == null ? null : taken.get().record().id());
+    // Woken by the arrival, not by its 60 s timeout running out.
+    assertTrue(
+        tookNanos.get() < java.util.concurrent.TimeUnit.SECONDS.toNanos(30),
+        "took " + tookNanos.get() / 1_000_000 + " ms");
   }
 }
