@@ -57,9 +57,10 @@ final class TestQueries {
 
   /**
    * Sends requests one after another until the query has finished {@code boundaries} more batches
-   * than when it began, asserting every response: serving across batch boundaries, with a bound on
-   * count (2,000 requests) and time (120 s) instead of a rate that two busy cores could miss.
-   * Returns how many requests were answered.
+   * than when it began, asserting every response: serving across batch boundaries, bounded by time
+   * (120 s) rather than by a rate or a count. A count fails either way: two busy cores may answer
+   * too few requests in a batch, and a quiet machine answers 2,000 sequential requests in under a
+   * one-second batch. Returns how many requests were answered.
    */
   static int assertServesAcrossBatches(
       int port,
@@ -71,7 +72,7 @@ final class TestQueries {
     long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
     int answered = 0;
     while (lastBatchId(query) < firstBatch + boundaries) {
-      if (answered >= 2000 || System.nanoTime() > deadline) {
+      if (System.nanoTime() > deadline) {
         throw new AssertionError(
             "after "
                 + answered
