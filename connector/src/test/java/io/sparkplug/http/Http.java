@@ -75,7 +75,8 @@ public final class Http {
             new com.fasterxml.jackson.databind.ObjectMapper().readTree(text);
         String title = json.path("title").asText("");
         String detail = json.path("detail").asText("");
-        return detail.isEmpty() ? title : title.isEmpty() ? detail : title + ": " + detail;
+        // A problem document's detail carries the message the plain-text bodies had.
+        return detail.isEmpty() ? title : detail;
       } catch (IOException e) {
         return text;
       }
