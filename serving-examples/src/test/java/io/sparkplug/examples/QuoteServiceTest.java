@@ -168,7 +168,7 @@ class QuoteServiceTest {
             HttpRequest.newBuilder(uri()).timeout(Duration.ofSeconds(60)).build(),
             HttpResponse.BodyHandlers.ofString());
     assertEquals(405, response.statusCode());
-    assertEquals("POST", response.headers().firstValue("allow").orElse(""));
+    assertEquals("OPTIONS, POST", response.headers().firstValue("allow").orElse(""));
     assertEquals(
         "{\"type\":\"about:blank\",\"title\":\"Method Not Allowed\",\"status\":405,"
             + "\"detail\":\"Method Not Allowed\"}",
