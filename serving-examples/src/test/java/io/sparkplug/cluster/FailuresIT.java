@@ -165,7 +165,9 @@ class FailuresIT {
         "FailuresIT: 30 requests across failed first attempts: %d replied, %d replies dropped%n",
         repliedNow - repliedBefore, droppedNow - droppedBefore);
     assertEquals(30, repliedNow - repliedBefore, after);
-    assertTrue(droppedNow - droppedBefore >= 1, "no reply was sent twice and dropped: " + after);
+    // How many replies a failed attempt sent before failing depends on how the 30 requests fell
+    // into batches (a quiet machine may put a fail row first in every task), so the count of
+    // dropped duplicates is reported above, not asserted; the wire check is the promise.
   }
 
   @Test
@@ -174,7 +176,10 @@ class FailuresIT {
     HttpResponse<String> response =
         post(URI.create("http://127.0.0.1:" + explodePort + "/"), "anything");
     assertEquals(500, response.statusCode());
-    assertTrue(response.body().length() < 64, response.body());
+    assertEquals(
+        "{\"type\":\"about:blank\",\"title\":\"Internal Server Error\",\"status\":500,"
+            + "\"detail\":\"Internal Server Error\"}",
+        response.body());
     assertFalse(response.body().contains("internal detail"), response.body());
     assertFalse(response.body().contains("Exception"), response.body());
     Awaitility.await("the failed query's port closes")
@@ -269,7 +274,9 @@ class FailuresIT {
     long resubmitted = System.nanoTime();
     SparkDriver second = submit("head-again", services);
     second.awaitListening("127.0.0.1", port, Duration.ofMinutes(3));
-    ClusterTests.awaitReady(second, "head", Duration.ofMinutes(3), uri);
+    // Health only: a query restarted from a committed checkpoint runs no batch (and reports no
+    // progress) until a request arrives, so waiting for a batch here would wait forever.
+    ClusterTests.awaitHealthy(uri, Duration.ofMinutes(3));
     report("driver resubmitted to serving on the same port", resubmitted);
     for (int i = 0; i < 10; i++) {
       assertEquals("head: RUN2-" + i, post(uri, "run2-" + i).body());
