@@ -22,33 +22,22 @@ public final class RequestRows {
 
   public static InternalRow toRow(RequestRecord record) {
     byte[] request = record.request();
+    Object[] values = new Object[request == null ? 8 : 9];
+    values[0] = UTF8String.fromString(record.id());
+    values[1] = UTF8String.fromString(record.method());
+    values[2] = UTF8String.fromString(record.path());
+    values[3] = UTF8String.fromString(record.query());
+    values[4] = new ArrayBasedMapData(utf8(record.headerNames()), utf8(record.headerValues()));
+    values[5] = record.body();
+    values[6] = record.receivedAtMicros();
+    values[7] = params(record);
     if (request != null) {
+      // The typed body, converted once on the server thread: only wrapped here.
       UnsafeRow typed = new UnsafeRow(record.requestFields());
       typed.pointTo(request, request.length);
-      return new GenericInternalRow(
-          new Object[] {
-            UTF8String.fromString(record.id()),
-            UTF8String.fromString(record.method()),
-            UTF8String.fromString(record.path()),
-            UTF8String.fromString(record.query()),
-            new ArrayBasedMapData(utf8(record.headerNames()), utf8(record.headerValues())),
-            record.body(),
-            record.receivedAtMicros(),
-            params(record),
-            typed
-          });
+      values[8] = typed;
     }
-    return new GenericInternalRow(
-        new Object[] {
-          UTF8String.fromString(record.id()),
-          UTF8String.fromString(record.method()),
-          UTF8String.fromString(record.path()),
-          UTF8String.fromString(record.query()),
-          new ArrayBasedMapData(utf8(record.headerNames()), utf8(record.headerValues())),
-          record.body(),
-          record.receivedAtMicros(),
-          params(record)
-        });
+    return new GenericInternalRow(values);
   }
 
   private static ArrayBasedMapData params(RequestRecord record) {
