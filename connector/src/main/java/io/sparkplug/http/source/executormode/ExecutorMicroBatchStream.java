@@ -70,6 +70,7 @@ public final class ExecutorMicroBatchStream
     this.slow = slow;
     this.options = options;
     this.executors = new LiveExecutors(spark);
+    RemovedExecutors.listen(spark);
     String key = RequestId.newInstance();
     Secret secret = Secret.random();
     DriverAddress driver = DriverAddress.of(spark);
@@ -138,6 +139,7 @@ public final class ExecutorMicroBatchStream
               entry.address,
               first,
               server.getValue(),
+              entry.executorId,
               executors.locations(entry.executorId, entry.host)));
     }
     for (Executor executor : withoutServer()) {

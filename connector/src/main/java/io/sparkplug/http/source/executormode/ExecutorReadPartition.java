@@ -19,11 +19,17 @@ record ExecutorReadPartition(
     JvmAddress owner,
     long from,
     long to,
+    String executorId,
     String[] locations)
     implements ReadablePartition {
+  /**
+   * The owner's executor, unless Spark has removed it since the batch was planned: then anywhere at
+   * once, and the reader finds the owner unreachable. Called on the driver each time Spark submits
+   * the partition's task, a retry or a later job of the same batch included.
+   */
   @Override
   public String[] preferredLocations() {
-    return locations;
+    return RemovedExecutors.removed(executorId) ? new String[0] : locations;
   }
 
   @Override

@@ -22,8 +22,9 @@ import org.slf4j.LoggerFactory;
 /**
  * The driver's directory of a source's executor servers: who serves where, whether healthy, how
  * many requests each has logged. Executors keep it current with status calls; a server silent for
- * {@value #LOST_AFTER_MS} ms is marked lost. Every change of state is one INFO line, and the whole
- * directory is served as JSON at {@code GET /-/servers} on the driver's internal endpoint.
+ * {@value #LOST_AFTER_MS} ms, or whose executor Spark has removed, is marked lost. Every change of
+ * state is one INFO line, and the whole directory is served as JSON at {@code GET /-/servers} on
+ * the driver's internal endpoint.
  */
 final class ServerDirectory {
   private static final Logger LOG = LoggerFactory.getLogger(ServerDirectory.class);
@@ -115,20 +116,29 @@ final class ServerDirectory {
     return ControlServer.Response.text(200, "ok");
   }
 
-  /** Marks servers silent for too long as lost; their clients' connections died with them. */
+  /**
+   * Marks as lost the servers silent for too long and those whose executor Spark has removed; their
+   * clients' connections died with them.
+   */
   void expire() {
     long now = System.nanoTime();
     for (Entry entry : entries.values()) {
-      if (entry.live()
-          && now - entry.lastSeenNanos > TimeUnit.MILLISECONDS.toNanos(LOST_AFTER_MS)) {
+      if (!entry.live()) {
+        continue;
+      }
+      long silentMs = TimeUnit.NANOSECONDS.toMillis(now - entry.lastSeenNanos);
+      boolean removed = RemovedExecutors.removed(entry.executorId);
+      if (removed || silentMs > LOST_AFTER_MS) {
         entry.state = State.LOST;
         LOG.warn(
-            "sparkplug-http executor server {} on executor {} at {}:{}: lost (silent for {} ms)",
+            "sparkplug-http executor server {} on executor {} at {}:{}: lost ({})",
             entry.instance,
             entry.executorId,
             entry.host,
             entry.port,
-            TimeUnit.NANOSECONDS.toMillis(now - entry.lastSeenNanos));
+            removed
+                ? "Spark removed its executor; silent for " + silentMs + " ms"
+                : "silent for " + silentMs + " ms");
       }
     }
   }
