@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.spark.SparkEnv;
 import org.apache.spark.TaskContext;
 import org.apache.spark.sql.Column;
@@ -37,8 +38,9 @@ import org.apache.spark.sql.types.DataTypes;
  *   <li>{@code plan=echo}: the body upper-cased, computed where the request was read;
  *   <li>{@code plan=shuffle}: the same after {@code repartition} by body, so most replies are
  *       computed on another executor than the one holding the client's connection;
- *   <li>{@code plan=flaky}: as echo, but a task's first attempt fails at a body starting with
- *       {@code fail}, after the rows before it were answered: Spark retries the task;
+ *   <li>{@code plan=flaky}: as echo, but a task's first attempt fails at the first body starting
+ *       with {@code fail} that is not the task's first row, so at least one row before it was
+ *       answered: Spark retries the task, and the retry answers that row again;
  *   <li>{@code plan=explode}: every row throws, so the query fails;
  *   <li>{@code plan=slowtask}: as echo, but every task waits 400 ms at its first row, so that a
  *       task holding requests runs long enough for a test to aim a fault at it.
@@ -161,7 +163,14 @@ public final class ServingApp {
     return udf(
             (UDF1<String, String>)
                 body -> {
-                  if (body.startsWith("fail") && TaskContext.get().attemptNumber() == 0) {
+                  TaskContext task = TaskContext.get();
+                  int before =
+                      ROWS_SEEN
+                          .computeIfAbsent(task.taskAttemptId(), id -> new AtomicInteger())
+                          .getAndIncrement();
+                  // Only after a row of this attempt went out: the failure then always leaves a
+                  // reply that the retry sends again, whatever rows the batch starts with.
+                  if (body.startsWith("fail") && task.attemptNumber() == 0 && before > 0) {
                     throw new IllegalStateException("first attempt fails at " + body);
                   }
                   return body;
@@ -169,6 +178,9 @@ public final class ServingApp {
             DataTypes.StringType)
         .asNondeterministic();
   }
+
+  /** Rows each task attempt has computed so far (plan=flaky). */
+  private static final Map<Long, AtomicInteger> ROWS_SEEN = new ConcurrentHashMap<>();
 
   /** The task attempts that have waited already (one wait per attempt, at its first row). */
   private static final Set<Long> WAITED = ConcurrentHashMap.newKeySet();
