@@ -55,11 +55,14 @@ Generates a Maven project for a serving application in D (default ./NAME):
   pom.xml                      Spark (provided), the sparkplug-http connector (provided), JUnit
   src/main/java/.../<Name>Service.java
                                a streaming query with format("sparkplug-http"): POST /hello
-                               answers {"greeting":"Hello, <body>!"}; reads port, mode,
+                               takes {"name":"Ada"} checked by requestSchema (400
+                               problem+json otherwise), GET /hello/{name} a path template,
+                               both answer {"greeting":"Hello, Ada!"}; reads port, mode,
                                controlPort, checkpoint and trigger from -D properties or
                                SPARKPLUG_* (real-time mode unless trigger=microbatch)
   src/test/java/.../<Name>ServiceTest.java
-                               the query on an embedded Spark, called over HTTP
+                               the query on an embedded Spark, called over HTTP: both
+                               replies, the 400, the request schema in /-/openapi.json
   README.md                    how to build, test and run it (sparkplug submit)
 NAME is lower case letters, digits and dashes (my-service). The package defaults to
 com.example.<name without dashes>. The project depends on
@@ -109,7 +112,7 @@ EOF
   render Service.java "src/main/java/$package_path/$class.java"
   render ServiceTest.java "src/test/java/$package_path/${class}Test.java"
   render log4j2-test.properties src/test/resources/log4j2-test.properties
-  log "created $dir: $package.$class serving POST /hello"
+  log "created $dir: $package.$class serving POST /hello (typed JSON) and GET /hello/{name}"
   log "next: (cd $dir && mvn verify) && $0 submit --local $dir/target/$name-0.1.0-SNAPSHOT.jar"
   echo "dir=$(cd "$dir" && pwd)"
   echo "class=$package.$class"

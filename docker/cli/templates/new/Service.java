@@ -1,13 +1,11 @@
 package @PACKAGE@;
 
+import static org.apache.spark.sql.functions.coalesce;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.concat;
-import static org.apache.spark.sql.functions.length;
 import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.struct;
 import static org.apache.spark.sql.functions.to_json;
-import static org.apache.spark.sql.functions.trim;
-import static org.apache.spark.sql.functions.when;
 
 import io.sparkplug.http.SparkPlugHttp;
 import java.nio.file.Files;
@@ -20,12 +18,24 @@ import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.streaming.StreamingQuery;
 
 /**
- * @NAME@: a web service computed by a Spark streaming query. {@code POST /hello} with a name in the
- * body answers {@code {"greeting":"Hello, Ada!"}}; {@code GET /hello} greets the world.
+ * @NAME@: a web service computed by a Spark streaming query.
  *
- * <p>Every HTTP request is a row (id, method, path, query, headers, body, receivedAt); the rows the
- * query writes back (id, body, optional status and headers) are the replies, matched to the waiting
- * clients by {@code id}. Replace {@link #replies} with your own computation.
+ * <ul>
+ *   <li>{@code POST /hello} with a JSON body {@code {"name":"Ada"}} (and optionally {@code
+ *       "salutation":"Bonjour"}) answers {@code {"greeting":"Hello, Ada!"}}. The connector checks
+ *       the body against {@link #HELLO_SCHEMA} before the query sees it: a body without a string
+ *       {@code name} gets {@code 400 application/problem+json} naming the field, and never becomes
+ *       a row.
+ *   <li>{@code GET /hello/Ada} answers the same greeting: {@code /hello/{name}} is a path template,
+ *       and the row's {@code params} column holds {@code name}.
+ * </ul>
+ *
+ * <p>One source serves one path, so the service has two sources on one port and one query over
+ * their union. Every HTTP request is a row (id, method, path, query, headers, body, receivedAt,
+ * params, and for the typed source {@code request}); the rows the query writes back (id, body,
+ * optional status and headers) are the replies, matched to the waiting clients by {@code id}.
+ * Replace {@link #replies} with your own computation. Every port also publishes an OpenAPI document
+ * of its services at {@code GET /-/openapi.json}.
  *
  * <p>Settings, each a system property (spark-submit: {@code --driver-java-options "-Dport=..."})
  * or else an environment variable, as {@code sparkplug submit} passes both:
@@ -35,8 +45,9 @@ import org.apache.spark.sql.streaming.StreamingQuery;
  *       mode (default 8080);
  *   <li>{@code mode} / {@code SPARKPLUG_MODE}: {@code driver} (one server on the driver) or {@code
  *       executor} (one server per executor, behind a load balancer);
- *   <li>{@code controlPort} / {@code SPARKPLUG_CONTROL_PORT}: the driver's internal endpoint, which
- *       also lists the servers at {@code GET /-/servers} (default 0: any free port);
+ *   <li>{@code controlPort} / {@code SPARKPLUG_CONTROL_PORT}: the driver's internal endpoint of
+ *       {@code POST /hello}, which also lists the servers at {@code GET /-/servers} (default 0: any
+ *       free port);
  *   <li>{@code checkpoint} / {@code SPARKPLUG_CHECKPOINT}: checkpoint location (default: a new
  *       temporary directory);
  *   <li>{@code trigger} / {@code SPARKPLUG_TRIGGER}: {@code realtime} (default: Spark's real-time
@@ -48,13 +59,35 @@ import org.apache.spark.sql.streaming.StreamingQuery;
 public final class @CLASS@ {
   private @CLASS@() {}
 
-  /** The computation: one reply row per request row. */
-  static Dataset<Row> replies(Dataset<Row> requests) {
-    Column name = trim(col("body").cast("string"));
-    Column who = when(name.isNull().or(length(name).equalTo(0)), lit("world")).otherwise(name);
-    Column greeting = concat(lit("Hello, "), who, lit("!"));
+  /**
+   * The JSON body {@code POST /hello} takes, as Spark DDL: {@code name} is required, {@code
+   * salutation} may be left out (or null).
+   */
+  static final String HELLO_SCHEMA = "name STRING NOT NULL, salutation STRING";
+
+  /** The JSON shape of every reply, published in {@code /-/openapi.json}. */
+  static final String REPLY_SCHEMA = "greeting STRING NOT NULL";
+
+  /**
+   * The computation: one reply row per request row, from both sources. {@code posted} has the
+   * typed {@code request} column (the body, already checked); {@code named} has the path template's
+   * value in {@code params}.
+   */
+  static Dataset<Row> replies(Dataset<Row> posted, Dataset<Row> named) {
+    Dataset<Row> fromBody =
+        posted.select(
+            col("id"),
+            greeting(coalesce(col("request.salutation"), lit("Hello")), col("request.name")));
+    Dataset<Row> fromPath =
+        named.select(col("id"), greeting(lit("Hello"), col("params").getItem("name")));
     // Keep the request id: it is how the reply finds its client.
-    return requests.select(col("id"), to_json(struct(greeting.as("greeting"))).as("body"));
+    return fromBody.union(fromPath);
+  }
+
+  /** {"greeting":"<salutation>, <name>!"} as the reply body. */
+  private static Column greeting(Column salutation, Column name) {
+    Column text = concat(salutation, lit(", "), name, lit("!"));
+    return to_json(struct(text.as("greeting"))).as("body");
   }
 
   /** Starts the serving query. */
@@ -66,7 +99,8 @@ public final class @CLASS@ {
       String checkpoint,
       String trigger)
       throws TimeoutException {
-    Dataset<Row> requests =
+    // POST /hello: a typed source. The server parses and checks each JSON body against the schema.
+    Dataset<Row> posted =
         spark
             .readStream()
             .format("sparkplug-http")
@@ -74,11 +108,25 @@ public final class @CLASS@ {
             .option("mode", mode)
             .option("controlPort", controlPort)
             .option("path", "/hello")
-            .option("methods", "GET,POST")
+            .option("methods", "POST")
+            .option("requestSchema", HELLO_SCHEMA)
+            .load();
+    // GET /hello/{name}: a second source on the same port (the longer path wins /hello/Ada). Each
+    // source has its own internal endpoint, so this one takes any free port.
+    Dataset<Row> named =
+        spark
+            .readStream()
+            .format("sparkplug-http")
+            .option("port", port)
+            .option("mode", mode)
+            .option("controlPort", "0")
+            .option("path", "/hello/{name}")
+            .option("methods", "GET")
             .load();
     // The sparkplug-http sink, in real-time mode unless micro-batches are asked for.
-    return SparkPlugHttp.serve(replies(requests), SparkPlugHttp.trigger(trigger))
+    return SparkPlugHttp.serve(replies(posted, named), SparkPlugHttp.trigger(trigger))
         .option("contentType", "application/json")
+        .option("replySchema", REPLY_SCHEMA)
         .option("checkpointLocation", checkpoint)
         .queryName("@NAME@")
         .start();
@@ -126,7 +174,13 @@ public final class @CLASS@ {
             },
             100);
     System.out.println(
-        "@NAME@: serving /hello on port " + port + " (mode " + mode + ", trigger " + trigger + ")");
+        "@NAME@: serving POST /hello and GET /hello/{name} on port "
+            + port
+            + " (mode "
+            + mode
+            + ", trigger "
+            + trigger
+            + ")");
     try {
       query.awaitTermination();
     } finally {

@@ -1,6 +1,10 @@
 package @PACKAGE@;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 
 import io.sparkplug.http.SparkPlugHttp;
 import java.io.IOException;
@@ -21,7 +25,11 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
-/** The service on an embedded Spark, called through a real HTTP client. */
+/**
+ * The service on an embedded Spark, called through a real HTTP client: the typed {@code POST
+ * /hello}, the path template {@code GET /hello/{name}}, the connector's 400 for a body that does
+ * not match the request schema, and the OpenAPI document of the port.
+ */
 @Timeout(300)
 class @CLASS@Test {
   private static final HttpClient CLIENT =
@@ -29,6 +37,7 @@ class @CLASS@Test {
           .version(HttpClient.Version.HTTP_1_1)
           .connectTimeout(Duration.ofSeconds(5))
           .build();
+  private static final ObjectMapper JSON = new ObjectMapper();
 
   private static SparkSession spark;
   private static StreamingQuery query;
@@ -68,19 +77,78 @@ class @CLASS@Test {
   }
 
   @Test
-  void greetsTheNameInTheBody() throws Exception {
-    HttpResponse<String> response =
-        send(HttpRequest.newBuilder(uri()).POST(HttpRequest.BodyPublishers.ofString("Ada")));
+  void greetsTheNameInTheJsonBody() throws Exception {
+    HttpResponse<String> response = postJson("{\"name\":\"Ada\"}");
     assertEquals(200, response.statusCode(), response.body());
     assertEquals("{\"greeting\":\"Hello, Ada!\"}", response.body());
     assertEquals("application/json", response.headers().firstValue("content-type").orElse(""));
   }
 
   @Test
-  void greetsTheWorldWithoutABody() throws Exception {
-    HttpResponse<String> response = send(HttpRequest.newBuilder(uri()).GET());
+  void usesTheOptionalSalutation() throws Exception {
+    HttpResponse<String> response =
+        postJson("{\"name\":\"Ada\",\"salutation\":\"Bonjour\"}");
     assertEquals(200, response.statusCode(), response.body());
-    assertEquals("{\"greeting\":\"Hello, world!\"}", response.body());
+    assertEquals("{\"greeting\":\"Bonjour, Ada!\"}", response.body());
+  }
+
+  @Test
+  void greetsTheNameInThePath() throws Exception {
+    HttpResponse<String> response = send(HttpRequest.newBuilder(uri("/hello/Grace")).GET());
+    assertEquals(200, response.statusCode(), response.body());
+    assertEquals("{\"greeting\":\"Hello, Grace!\"}", response.body());
+    assertEquals("application/json", response.headers().firstValue("content-type").orElse(""));
+  }
+
+  @Test
+  void aBodyWithoutANameGets400FromTheConnector() throws Exception {
+    assertInvalid(
+        "{\"salutation\":\"Hi\"}", "missing required field, expected a string (STRING)");
+  }
+
+  @Test
+  void aNameThatIsNotAStringGets400FromTheConnector() throws Exception {
+    assertInvalid("{\"name\":42}", "expected a string (STRING), got an integer");
+  }
+
+  /** The server refuses the body itself, as RFC 9457 problem+json naming /name. */
+  private static void assertInvalid(String body, String detail) throws Exception {
+    HttpResponse<String> response = postJson(body);
+    assertEquals(400, response.statusCode(), response.body());
+    assertEquals(
+        "application/problem+json", response.headers().firstValue("content-type").orElse(""));
+    JsonNode problem = JSON.readTree(response.body());
+    assertEquals(400, problem.path("status").asInt(), response.body());
+    JsonNode error = problem.path("errors").path(0);
+    assertEquals("/name", error.path("pointer").asText(), response.body());
+    assertEquals(detail, error.path("detail").asText(), response.body());
+  }
+
+  @Test
+  void theOpenApiDocumentHasTheRequestSchema() throws Exception {
+    HttpResponse<String> response = send(HttpRequest.newBuilder(uri("/-/openapi.json")).GET());
+    assertEquals(200, response.statusCode(), response.body());
+    JsonNode paths = JSON.readTree(response.body()).path("paths");
+    JsonNode schema =
+        paths
+            .path("/hello")
+            .path("post")
+            .path("requestBody")
+            .path("content")
+            .path("application/json")
+            .path("schema");
+    assertEquals("object", schema.path("type").asText(), response.body());
+    assertEquals("string", schema.path("properties").path("name").path("type").asText());
+    assertTrue(schema.path("properties").has("salutation"), schema.toString());
+    assertEquals("[\"name\"]", schema.path("required").toString());
+    assertTrue(paths.path("/hello/{name}").has("get"), paths.toString());
+  }
+
+  private static HttpResponse<String> postJson(String json) throws Exception {
+    return send(
+        HttpRequest.newBuilder(uri("/hello"))
+            .header("Content-Type", "application/json")
+            .POST(HttpRequest.BodyPublishers.ofString(json)));
   }
 
   private static HttpResponse<String> send(HttpRequest.Builder request) throws Exception {
@@ -88,8 +156,8 @@ class @CLASS@Test {
         request.timeout(Duration.ofSeconds(60)).build(), HttpResponse.BodyHandlers.ofString());
   }
 
-  private static URI uri() {
-    return URI.create("http://127.0.0.1:" + port + "/hello");
+  private static URI uri(String path) {
+    return URI.create("http://127.0.0.1:" + port + path);
   }
 
   private static int freePort() throws IOException {

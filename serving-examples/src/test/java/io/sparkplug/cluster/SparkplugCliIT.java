@@ -258,6 +258,10 @@ class SparkplugCliIT {
             "--local",
             "--workers",
             "2",
+            // Two cores a Worker: the scaffolded service's two sources each hold a real-time
+            // reader on its executor, and an executor takes a Worker's cores.
+            "--worker-cores",
+            "2",
             "--master-port",
             port("master"),
             "--master-ui-port",
@@ -272,7 +276,8 @@ class SparkplugCliIT {
     report("up --local (Master, 2 Workers, NameNode, DataNode)", start);
     remember();
 
-    // Driver mode: the quote example, one core so that the next application gets the other.
+    // Driver mode: the quote example, one Worker's cores so that the next application gets the
+    // other Worker.
     long submitted = System.nanoTime();
     Result quotes =
         run(
@@ -289,7 +294,7 @@ class SparkplugCliIT {
             "--control-port",
             port("control1"),
             "--cores-max",
-            "1");
+            "2");
     assertEquals(0, quotes.exit(), quotes.output());
     assertTrue(quotes.stdout().contains("url=http://127.0.0.1:" + port("quotes")), quotes.output());
     report("submit of QuoteService until it listens", submitted);
@@ -322,14 +327,24 @@ class SparkplugCliIT {
               "--lb-stats-port",
               port("lbStats"),
               "--cores-max",
-              "1");
+              "2");
       assertEquals(0, greeter.exit(), greeter.output());
       report(
           "submit of the scaffolded service in executor mode until HAProxy serves", executorSubmit);
       remember();
-      HttpResponse<String> greeting = post("http://127.0.0.1:" + port("lb") + "/hello", "Ada");
+      String lb = "http://127.0.0.1:" + port("lb");
+      HttpResponse<String> greeting = postJson(lb + "/hello", "{\"name\":\"Ada\"}");
       assertEquals(200, greeting.statusCode(), greeting.body());
       assertEquals("{\"greeting\":\"Hello, Ada!\"}", greeting.body());
+      HttpResponse<String> named = get(lb + "/hello/Grace");
+      assertEquals(200, named.statusCode(), named.body());
+      assertEquals("{\"greeting\":\"Hello, Grace!\"}", named.body());
+      // The typed source refuses a body without a name itself, through HAProxy too.
+      HttpResponse<String> invalid = postJson(lb + "/hello", "{}");
+      assertEquals(400, invalid.statusCode(), invalid.body());
+      assertEquals(
+          "application/problem+json", invalid.headers().firstValue("content-type").orElse(""));
+      assertTrue(invalid.body().contains("\"pointer\":\"/name\""), invalid.body());
     }
 
     Result status = run(Duration.ofSeconds(60), "status", "--local");
@@ -413,6 +428,22 @@ class SparkplugCliIT {
             .timeout(Duration.ofSeconds(90))
             .POST(HttpRequest.BodyPublishers.ofString(body))
             .build(),
+        HttpResponse.BodyHandlers.ofString());
+  }
+
+  private static HttpResponse<String> postJson(String uri, String json) throws Exception {
+    return CLIENT.send(
+        HttpRequest.newBuilder(URI.create(uri))
+            .timeout(Duration.ofSeconds(90))
+            .header("Content-Type", "application/json")
+            .POST(HttpRequest.BodyPublishers.ofString(json))
+            .build(),
+        HttpResponse.BodyHandlers.ofString());
+  }
+
+  private static HttpResponse<String> get(String uri) throws Exception {
+    return CLIENT.send(
+        HttpRequest.newBuilder(URI.create(uri)).timeout(Duration.ofSeconds(90)).GET().build(),
         HttpResponse.BodyHandlers.ofString());
   }
 
