@@ -58,7 +58,7 @@ running_worker_ips() {
 local_up() {
   if wants_help "$@"; then
     cat << 'EOF'
-Usage: sparkplug up --local [--workers 2] [--datanodes 1] [--worker-cores 1] [--worker-memory 1g]
+Usage: sparkplug up --local [--workers 2] [--datanodes 1] [--worker-cores 2] [--worker-memory 1g]
                     [--master-port 7077] [--master-ui-port 8088] [--hdfs-port 9000]
                     [--hdfs-http-port 9870] [--worker-ui-port 8081] [--first-worker-ip 127.0.0.2]
                     [--timeout 300]
@@ -69,11 +69,13 @@ Master is ALIVE with every Worker registered and HDFS takes writes. Spark and Ha
 built from Maven jars the first time (docker/local/sparkplug-local homes). A port held by another
 program is an error naming the option that moves it. Running it again starts only what is missing.
 Logs and PIDs: $SPARKPLUG_STATE (default ~/.sparkplug/local). HAProxy starts with the first
-executor-mode application (sparkplug submit --mode executor).
+executor-mode application (sparkplug submit --mode executor). Two cores a Worker by default: in
+real-time mode every source of a query holds a reader task on each executor for the whole batch,
+so the scaffold's two sources need two cores there.
 EOF
     return
   fi
-  local opt_workers=${SPARKPLUG_WORKERS:-2} opt_datanodes=1 opt_worker_cores=1 opt_worker_memory=1g
+  local opt_workers=${SPARKPLUG_WORKERS:-2} opt_datanodes=1 opt_worker_cores=2 opt_worker_memory=1g
   local opt_master_port=7077 opt_master_ui_port=8088 opt_hdfs_port=9000 opt_hdfs_http_port=9870
   local opt_worker_ui_port=8081 opt_first_worker_ip=127.0.0.2 opt_timeout=300
   local known="workers datanodes worker-cores worker-memory master-port master-ui-port"

@@ -258,10 +258,6 @@ class SparkplugCliIT {
             "--local",
             "--workers",
             "2",
-            // Two cores a Worker: the scaffolded service's two sources each hold a real-time
-            // reader on its executor, and an executor takes a Worker's cores.
-            "--worker-cores",
-            "2",
             "--master-port",
             port("master"),
             "--master-ui-port",
@@ -273,6 +269,8 @@ class SparkplugCliIT {
             "--worker-ui-port",
             port("workerUi"));
     assertEquals(0, up.exit(), up.output());
+    // Two cores a Worker by default, as a user gets them: the scaffolded service's two sources
+    // each hold a real-time reader on its executor, and an executor takes its Worker's cores.
     report("up --local (Master, 2 Workers, NameNode, DataNode)", start);
     remember();
 
