@@ -96,7 +96,9 @@ public final class PredictService {
   public static StreamingQuery start(SparkSession spark, GeoConfig config)
       throws TimeoutException, IOException {
     String profiles = config.profiles(spark).require("PlaceMiner");
-    // A local table: each batch broadcasts it without running a job to collect it.
+    // A local table: each batch broadcasts it without reading the files again. Spark still runs
+    // a small job per batch to collect it for the broadcast (QuoteService avoids even that with a
+    // map literal, which suits a few rows; profiles of many users suit a table).
     Dataset<Row> table = spark.read().parquet(profiles);
     spark
         .createDataFrame(table.collectAsList(), table.schema())

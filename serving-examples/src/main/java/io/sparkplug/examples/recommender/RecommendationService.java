@@ -72,7 +72,8 @@ public final class RecommendationService implements AutoCloseable {
 
   /**
    * One model's recommendations for every known user ({@link #recommendations}), as a local table:
-   * each batch broadcasts it without running a job to collect it.
+   * each batch broadcasts it without reading the files again (Spark still runs a small job per
+   * batch to collect it for the broadcast).
    */
   private record Snapshot(String folder, Dataset<Row> table) {
     String model() {
