@@ -2,8 +2,10 @@ package io.sparkplug.cluster;
 
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.concat;
+import static org.apache.spark.sql.functions.count;
 import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.map;
+import static org.apache.spark.sql.functions.split;
 import static org.apache.spark.sql.functions.udf;
 import static org.apache.spark.sql.functions.upper;
 
@@ -20,6 +22,7 @@ import org.apache.spark.TaskContext;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.api.java.UDF0;
 import org.apache.spark.sql.api.java.UDF1;
@@ -27,6 +30,7 @@ import org.apache.spark.sql.expressions.UserDefinedFunction;
 import org.apache.spark.sql.streaming.StreamingQuery;
 import org.apache.spark.sql.streaming.Trigger;
 import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
 
 /**
  * The application the cluster tests submit with {@code spark-submit}, as a user would submit a
@@ -43,7 +47,12 @@ import org.apache.spark.sql.types.DataTypes;
  *       answered: Spark retries the task, and the retry answers that row again;
  *   <li>{@code plan=explode}: every row throws, so the query fails;
  *   <li>{@code plan=slowtask}: as echo, but every task waits 400 ms at its first row, so that a
- *       task holding requests runs long enough for a test to aim a fault at it.
+ *       task holding requests runs long enough for a test to aim a fault at it;
+ *   <li>{@code plan=join}: the body looked up in a static table of {@code item-0..item-199} by a
+ *       join that shuffles both sides when the application runs with {@code
+ *       spark.sql.autoBroadcastJoinThreshold=-1}, the reply {@code NAME: ITEM-i #i};
+ *   <li>{@code plan=aggregate}: the body's words counted by an aggregation keyed by the request id
+ *       (update mode, state per id), the reply {@code NAME: N words}.
  * </ul>
  *
  * <p>A query that fails is reported on stdout ({@code query NAME failed: ...}); the others go on.
@@ -126,6 +135,10 @@ public final class ServingApp {
     if ("shuffle".equals(service.get("plan"))) {
       requests = requests.repartition(4, col("body"));
     }
+    String plan = service.get("plan");
+    if ("join".equals(plan) || "aggregate".equals(plan)) {
+      return startShuffling(spark, service, requests, executorId);
+    }
     Column body = col("body").cast("string");
     if ("flaky".equals(service.get("plan"))) {
       body = failFirstAttempt().apply(body);
@@ -156,6 +169,68 @@ public final class ServingApp {
         .queryName(service.get("service"))
         .format("sparkplug-http")
         .option("checkpointLocation", checkpoint)
+        .start();
+  }
+
+  /**
+   * plan=join and plan=aggregate: the reply rows come out of a shuffle, so most are written on
+   * another executor than the one holding the client's connection and travel back by id.
+   */
+  private static StreamingQuery startShuffling(
+      SparkSession spark,
+      Map<String, String> service,
+      Dataset<Row> requests,
+      UserDefinedFunction executorId)
+      throws Exception {
+    String name = service.get("service");
+    Column servedBy = map(lit("x-served-by"), executorId.apply());
+    Dataset<Row> replies;
+    String mode = "append";
+    if ("join".equals(service.get("plan"))) {
+      List<Row> rows = new ArrayList<>();
+      for (int i = 0; i < 200; i++) {
+        rows.add(RowFactory.create("item-" + i, i));
+      }
+      Dataset<Row> items =
+          spark.createDataFrame(
+              rows,
+              new StructType()
+                  .add("key", DataTypes.StringType, false)
+                  .add("n", DataTypes.IntegerType, false));
+      replies =
+          requests
+              .select(col("id"), col("body").cast("string").as("key"))
+              .join(items, "key")
+              .select(
+                  col("id"),
+                  concat(lit(name + ": "), upper(col("key")), lit(" #"), col("n").cast("string"))
+                      .as("body"),
+                  servedBy.as("headers"));
+    } else {
+      mode = "update";
+      replies =
+          requests
+              .select(
+                  col("id"),
+                  org.apache
+                      .spark
+                      .sql
+                      .functions
+                      .explode(split(col("body").cast("string"), " "))
+                      .as("word"))
+              .groupBy(col("id"))
+              .agg(count(col("word")).as("words"))
+              .select(
+                  col("id"),
+                  concat(lit(name + ": "), col("words").cast("string"), lit(" words")).as("body"),
+                  servedBy.as("headers"));
+    }
+    return replies
+        .writeStream()
+        .queryName(name)
+        .format("sparkplug-http")
+        .outputMode(mode)
+        .option("checkpointLocation", service.get("checkpoint"))
         .start();
   }
 
