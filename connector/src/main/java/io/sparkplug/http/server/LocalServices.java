@@ -69,6 +69,26 @@ public final class LocalServices {
     return false;
   }
 
+  /**
+   * Whether the services the sink names ({@code port}, and {@code path} unless null) speak the Open
+   * Inference Protocol: TRUE or FALSE when every one of them in this JVM does or does not, null
+   * when none runs in this JVM (executor mode) or they differ.
+   */
+  public static Boolean speaksOip(int port, String path) {
+    Boolean all = null;
+    for (HttpService service : ServerRegistry.services(port)) {
+      if (path != null && !service.path().equals(path)) {
+        continue;
+      }
+      boolean oip = service.options().oip();
+      if (all != null && all != oip) {
+        return null;
+      }
+      all = oip;
+    }
+    return all;
+  }
+
   /** True when any sparkplug-http service runs in this JVM or on this driver's executors. */
   public static boolean anyRunning() {
     return ServerRegistry.anyService() || !EXECUTOR_SOURCES.isEmpty();

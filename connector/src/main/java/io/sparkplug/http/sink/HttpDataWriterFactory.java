@@ -8,6 +8,7 @@ import java.util.HashMap;
 import org.apache.spark.sql.catalyst.InternalRow;
 import org.apache.spark.sql.connector.write.DataWriter;
 import org.apache.spark.sql.connector.write.streaming.StreamingDataWriterFactory;
+import org.apache.spark.sql.types.StructType;
 
 /**
  * Ships the checked reply contract to the tasks that write replies, with the addresses the driver
@@ -29,9 +30,10 @@ final class HttpDataWriterFactory implements StreamingDataWriterFactory {
 
   @Override
   public DataWriter<InternalRow> createWriter(int partitionId, long taskId, long epochId) {
-    if (options.replySchema() != null) {
-      // An executor's server publishes the shape in its /-/openapi.json.
-      LocalServices.replySchema(options.port(), options.path(), options.replySchema());
+    StructType published = options.oip() ? schema.outputSchema() : options.replySchema();
+    if (published != null) {
+      // An executor's server publishes the shape in its /-/openapi.json (and OIP model metadata).
+      LocalServices.replySchema(options.port(), options.path(), published);
     }
     return new HttpDataWriter(schema, options.contentType(), addresses);
   }

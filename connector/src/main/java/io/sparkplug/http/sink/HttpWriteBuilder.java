@@ -6,6 +6,7 @@ import io.sparkplug.http.server.LocalServices;
 import org.apache.spark.sql.connector.write.LogicalWriteInfo;
 import org.apache.spark.sql.connector.write.Write;
 import org.apache.spark.sql.internal.connector.SupportsStreamingUpdateAsAppend;
+import org.apache.spark.sql.types.StructType;
 
 /**
  * Checks the reply rows and the sink's options when the query starts. Replies are independent rows,
@@ -17,11 +18,31 @@ public final class HttpWriteBuilder implements SupportsStreamingUpdateAsAppend {
 
   public HttpWriteBuilder(LogicalWriteInfo info) {
     this.options = ReplyOptions.parse(info.options());
-    this.schema = ReplySchema.of(info.schema());
+    this.schema = ReplySchema.of(info.schema(), options.oip());
     checkServiceExists(options);
-    if (options.replySchema() != null) {
-      // The driver's server (mode driver) publishes the shape in its /-/openapi.json.
-      LocalServices.replySchema(options.port(), options.path(), options.replySchema());
+    checkProtocol(options);
+    StructType published = options.oip() ? schema.outputSchema() : options.replySchema();
+    if (published != null) {
+      // The driver's server (mode driver) publishes the shape in its /-/openapi.json (and, with
+      // protocol=oip, the outputs of its model metadata).
+      LocalServices.replySchema(options.port(), options.path(), published);
+    }
+  }
+
+  /** A sink that names its service must speak the service's protocol (where this JVM knows it). */
+  private static void checkProtocol(ReplyOptions options) {
+    if (options.port() == 0) {
+      return;
+    }
+    Boolean oip = LocalServices.speaksOip(options.port(), options.path());
+    if (oip != null && oip != options.oip()) {
+      throw new IllegalArgumentException(
+          "sparkplug-http sink: the service on port "
+              + options.port()
+              + (oip
+                  ? " speaks protocol=oip; give the sink the option protocol=oip too"
+                  : " speaks plain HTTP; the sink's protocol=oip is only for a source with"
+                      + " protocol=oip"));
     }
   }
 
