@@ -316,6 +316,9 @@ class OipTest {
         200,
         "{\"name\":\"linear\",\"ready\":true}",
         send(port, "GET", "/v2/models/linear/versions/3/ready"));
+    HttpResponse<String> options = send(port, "OPTIONS", "/v2/health/live");
+    assertEquals(204, options.statusCode());
+    assertEquals("GET, HEAD, OPTIONS", options.headers().firstValue("allow").orElse(""));
     HttpResponse<String> head = send(port, "HEAD", "/v2/models/linear");
     assertEquals(200, head.statusCode());
     assertEquals("", head.body());

@@ -234,7 +234,7 @@ public final class InferRequests {
               + "' needs a 'data' array (the binary tensor extension is not supported)");
     }
     List<JsonNode> flat = new ArrayList<>();
-    flatten(data, flat, name, 0);
+    flatten(data, flat);
     if (flat.size() != elements) {
       throw new Invalid(
           "input '"
@@ -297,11 +297,11 @@ public final class InferRequests {
     return true;
   }
 
-  private static void flatten(JsonNode node, List<JsonNode> into, String name, int depth)
-      throws Invalid {
+  /** Nested data in row-major order; its depth is bounded by maxJsonDepth at parse time. */
+  private static void flatten(JsonNode node, List<JsonNode> into) {
     for (JsonNode element : node) {
       if (element.isArray()) {
-        flatten(element, into, name, depth + 1);
+        flatten(element, into);
       } else {
         into.add(element);
       }

@@ -136,14 +136,6 @@ public final class OipDocuments {
     if (marker < 0) {
       return fromProblem(reply);
     }
-    String[] names = new String[reply.headerNames().length - 1];
-    String[] values = new String[names.length];
-    for (int i = 0, j = 0; i < reply.headerNames().length; i++) {
-      if (i != marker) {
-        names[j] = reply.headerNames()[i];
-        values[j++] = reply.headerValues()[i];
-      }
-    }
     StringBuilder head = new StringBuilder(96);
     head.append("{\"model_name\":").append(quote(model));
     if (version != null) {
@@ -166,8 +158,14 @@ public final class OipDocuments {
     System.arraycopy(start, 0, body, 0, start.length);
     System.arraycopy(outputs, 0, body, start.length, outputs.length);
     body[body.length - 1] = '}';
+    Reply plain = withoutHeader(reply, marker);
     return new Reply(
-        reply.status(), names, values, body, APPLICATION_JSON, reply.closeConnection());
+        reply.status(),
+        plain.headerNames(),
+        plain.headerValues(),
+        body,
+        APPLICATION_JSON,
+        reply.closeConnection());
   }
 
   private static int markerIndex(Reply reply) {
@@ -186,10 +184,10 @@ public final class OipDocuments {
     if (marker < 0) {
       return reply;
     }
-    return finishPlain(reply, marker);
+    return withoutHeader(reply, marker);
   }
 
-  private static Reply finishPlain(Reply reply, int marker) {
+  private static Reply withoutHeader(Reply reply, int marker) {
     List<String> names = new ArrayList<>();
     List<String> values = new ArrayList<>();
     for (int i = 0; i < reply.headerNames().length; i++) {

@@ -50,6 +50,12 @@ final class OipRoutes {
    */
   static Answer route(HttpServer server, HttpService service, String method, String path) {
     boolean get = method.equals("GET") || method.equals("HEAD");
+    if (method.equals("OPTIONS") && serverPath(path)) {
+      // As for /-/health: the methods, from the server (a model's paths get the service's answer).
+      return ok(
+          new Reply(204, null, null, null, null, false)
+              .withHeader("Allow", GET_ALLOW + ", OPTIONS"));
+    }
     if (path.equals(PREFIX) || path.equals(PREFIX + "/")) {
       return get
           ? ok(OipDocuments.json(200, OipDocuments.serverMetadata(version())))
