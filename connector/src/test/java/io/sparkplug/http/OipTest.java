@@ -268,6 +268,38 @@ class OipTest {
     TestSpark.awaitNotListening(port);
   }
 
+  /** Real-time mode through the foreach writer, which needs no allowlist setting. */
+  @Test
+  void driverModeRealTimeWithTheForeachWriter() throws Exception {
+    SparkSession spark = TestSpark.session().newSession();
+    spark.conf().set("spark.sql.streaming.realTimeMode.minBatchDuration", "1000");
+    int port = TestSpark.freePort();
+    StreamingQuery query =
+        linearModel(spark, port)
+            .writeStream()
+            .foreach(SparkPlugHttp.oipReplyWriter())
+            .outputMode("update")
+            .trigger(Trigger.RealTime(1000))
+            .option("checkpointLocation", TestSpark.checkpoint())
+            .start();
+    try {
+      TestSpark.awaitReady(port, query);
+      assertInfers(port);
+      assertError(
+          400,
+          "x must hold 3 values",
+          post(
+              port,
+              INFER,
+              request(
+                  null,
+                  "{\"name\":\"x\",\"shape\":[1],\"datatype\":\"FP64\",\"data\":[1]}," + SCALE)));
+    } finally {
+      query.stop();
+    }
+    TestSpark.awaitNotListening(port);
+  }
+
   @Test
   void executorModeMicroBatch() throws Exception {
     int port = TestSpark.freePort();
