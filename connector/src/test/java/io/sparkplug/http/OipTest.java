@@ -285,6 +285,13 @@ class OipTest {
     try {
       TestSpark.awaitReady(port, query);
       assertInfers(port);
+      // The writer registered the outputs in this JVM, whose server serves the metadata.
+      assertTrue(
+          send(port, "GET", "/v2/models/linear")
+              .body()
+              .endsWith(
+                  "\"outputs\":[{\"name\":\"y\",\"datatype\":\"FP64\",\"shape\":[1]},"
+                      + "{\"name\":\"terms\",\"datatype\":\"FP64\",\"shape\":[-1]}]}"));
       assertError(
           400,
           "x must hold 3 values",

@@ -117,7 +117,7 @@ final class OipRoutes {
                         model,
                         version,
                         service.options().requestSchema(),
-                        LocalServices.replySchemaFor(server.port(), service.path()))))
+                        LocalServices.oipOutputsFor(server.port(), service.path()))))
             : notAllowed(method, GET_ALLOW);
       }
       case "/ready" -> {

@@ -71,7 +71,8 @@ final class OpenApiDocument {
       StructType reply = LocalServices.replySchemaFor(server.port(), service.path());
       if (options.oip()) {
         oip = true;
-        OipOpenApi.modelPaths(paths, options, reply);
+        OipOpenApi.modelPaths(
+            paths, options, LocalServices.oipOutputsFor(server.port(), service.path()));
       } else {
         paths.set(service.path(), pathItem(options, reply));
       }

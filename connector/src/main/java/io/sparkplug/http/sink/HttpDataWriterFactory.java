@@ -8,7 +8,6 @@ import java.util.HashMap;
 import org.apache.spark.sql.catalyst.InternalRow;
 import org.apache.spark.sql.connector.write.DataWriter;
 import org.apache.spark.sql.connector.write.streaming.StreamingDataWriterFactory;
-import org.apache.spark.sql.types.StructType;
 
 /**
  * Ships the checked reply contract to the tasks that write replies, with the addresses the driver
@@ -30,10 +29,12 @@ final class HttpDataWriterFactory implements StreamingDataWriterFactory {
 
   @Override
   public DataWriter<InternalRow> createWriter(int partitionId, long taskId, long epochId) {
-    StructType published = options.oip() ? schema.outputSchema() : options.replySchema();
-    if (published != null) {
-      // An executor's server publishes the shape in its /-/openapi.json (and OIP model metadata).
-      LocalServices.replySchema(options.port(), options.path(), published);
+    if (options.oip()) {
+      // An executor's server lists them as its model metadata's outputs.
+      LocalServices.oipOutputs(options.port(), options.path(), schema.outputSchema());
+    } else if (options.replySchema() != null) {
+      // An executor's server publishes the shape in its /-/openapi.json.
+      LocalServices.replySchema(options.port(), options.path(), options.replySchema());
     }
     return new HttpDataWriter(schema, options.contentType(), addresses);
   }

@@ -6,7 +6,6 @@ import io.sparkplug.http.server.LocalServices;
 import org.apache.spark.sql.connector.write.LogicalWriteInfo;
 import org.apache.spark.sql.connector.write.Write;
 import org.apache.spark.sql.internal.connector.SupportsStreamingUpdateAsAppend;
-import org.apache.spark.sql.types.StructType;
 
 /**
  * Checks the reply rows and the sink's options when the query starts. Replies are independent rows,
@@ -21,11 +20,12 @@ public final class HttpWriteBuilder implements SupportsStreamingUpdateAsAppend {
     this.schema = ReplySchema.of(info.schema(), options.oip());
     checkServiceExists(options);
     checkProtocol(options);
-    StructType published = options.oip() ? schema.outputSchema() : options.replySchema();
-    if (published != null) {
-      // The driver's server (mode driver) publishes the shape in its /-/openapi.json (and, with
-      // protocol=oip, the outputs of its model metadata).
-      LocalServices.replySchema(options.port(), options.path(), published);
+    if (options.oip()) {
+      // The driver's server (mode driver) lists them as its model metadata's outputs.
+      LocalServices.oipOutputs(options.port(), options.path(), schema.outputSchema());
+    } else if (options.replySchema() != null) {
+      // The driver's server (mode driver) publishes the shape in its /-/openapi.json.
+      LocalServices.replySchema(options.port(), options.path(), options.replySchema());
     }
   }
 

@@ -48,6 +48,9 @@ public final class ReplyWriter extends ForeachWriter<Row> {
       rows = new ReplyRows(ReplySchema.of(row.schema(), oip), userContentType);
       if (oip) {
         // The tensors are written from Spark's internal form, as the format sink does.
+        // This JVM's server (where the writer runs) lists them in its model metadata.
+        io.sparkplug.http.server.LocalServices.oipOutputs(
+            0, null, ReplySchema.of(row.schema(), true).outputSchema());
         toInternal =
             org.apache.spark.sql.catalyst.CatalystTypeConverters.createToCatalystConverter(
                 row.schema());
