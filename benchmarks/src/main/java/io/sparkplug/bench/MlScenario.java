@@ -56,6 +56,27 @@ final class MlScenario {
     return new LogisticRegression().setMaxIter(50).fit(training);
   }
 
+  /**
+   * The requestSchema of the Open Inference Protocol variant: one FP64 input tensor of shape [n].
+   */
+  static final String OIP_INPUTS = "features ARRAY<DOUBLE> NOT NULL";
+
+  /**
+   * The same model over the Open Inference Protocol (a source with {@code protocol=oip}, {@code
+   * model} and {@link #OIP_INPUTS}): reply rows whose columns {@code probability} and {@code
+   * prediction} (FP64, shape [1]) are the output tensors of a sink with {@code protocol=oip}.
+   */
+  static Dataset<Row> scoreOip(LogisticRegressionModel model, Dataset<Row> requests) {
+    Dataset<Row> features =
+        requests.select(col("id"), array_to_vector(col("request.features")).as("features"));
+    return model
+        .transform(features)
+        .select(
+            col("id"),
+            element_at(vector_to_array(col("probability"), "float64"), 2).as("probability"),
+            col("prediction"));
+  }
+
   /** Reply rows for request rows: {@code {"probability":p,"prediction":0.0|1.0}}. */
   static Dataset<Row> score(LogisticRegressionModel model, Dataset<Row> requests) {
     Dataset<Row> features =

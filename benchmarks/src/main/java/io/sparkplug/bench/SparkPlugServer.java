@@ -65,7 +65,7 @@ public final class SparkPlugServer {
 
   /**
    * {@code --port P [--master local[2]] [--trigger micro-batch|real-time] [--scenario
-   * echo|json|json-typed|ml|hold|all, or several joined by commas] [--batch-seconds 30]
+   * echo|json|json-typed|ml|ml-oip|hold|all, or several joined by commas] [--batch-seconds 30]
    * [--partitions N] [--checkpoint-root DIR] [--max-seconds S]}; prints READY.
    */
   public static void main(String[] args) throws Exception {
@@ -121,6 +121,9 @@ public final class SparkPlugServer {
     }
     if (scenario.equals("all") || scenario.equals("ml")) {
       queries.add(server.score());
+    }
+    if (scenarios.contains("ml-oip")) {
+      queries.add(server.scoreOip());
     }
     if (scenario.equals("hold")) {
       queries.add(server.hold());
@@ -185,6 +188,25 @@ public final class SparkPlugServer {
     return serve(MlScenario.score(MlScenario.train(spark), requests("/score")), "score");
   }
 
+  /**
+   * The ml scenario over the Open Inference Protocol: {@code POST /v2/models/logreg/infer} with an
+   * FP64 input {@code features} of shape [4]; outputs {@code probability} and {@code prediction}.
+   */
+  private StreamingQuery scoreOip() throws Exception {
+    Dataset<Row> requests =
+        spark
+            .readStream()
+            .format("sparkplug-http")
+            .option("port", port)
+            .option("protocol", "oip")
+            .option("model", "logreg")
+            .option("requestSchema", MlScenario.OIP_INPUTS)
+            .option("numPartitions", partitions)
+            .option("maxPendingRequests", 200_000)
+            .load();
+    return serve(MlScenario.scoreOip(MlScenario.train(spark), requests), "score-oip", "oip");
+  }
+
   /** Reads every request and answers none: the requests stay pending until their timeout. */
   private StreamingQuery hold() throws Exception {
     Dataset<Row> held =
@@ -246,7 +268,13 @@ public final class SparkPlugServer {
   }
 
   private StreamingQuery serve(Dataset<Row> replies, String name) throws Exception {
-    DataStreamWriter<Row> writer = replies.writeStream().queryName(name).format("sparkplug-http");
+    return serve(replies, name, "http");
+  }
+
+  private StreamingQuery serve(Dataset<Row> replies, String name, String protocol)
+      throws Exception {
+    DataStreamWriter<Row> writer =
+        replies.writeStream().queryName(name).format("sparkplug-http").option("protocol", protocol);
     if (realTime) {
       writer = writer.outputMode("update").trigger(Trigger.RealTime(batchSeconds * 1000L));
     }

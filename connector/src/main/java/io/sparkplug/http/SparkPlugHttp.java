@@ -156,6 +156,15 @@ public final class SparkPlugHttp {
     return new ReplyWriter(null);
   }
 
+  /**
+   * The reply sink of a {@code protocol=oip} source as a foreach writer: as {@link #replyWriter()},
+   * with the reply rows of the sink's {@code protocol=oip} (each column other than {@code id},
+   * {@code status}, {@code headers} and {@code error} an output tensor).
+   */
+  public static ForeachWriter<Row> oipReplyWriter() {
+    return new ReplyWriter(null, true);
+  }
+
   /** As {@link #replyWriter()}, with the content type of replies whose headers set none. */
   public static ForeachWriter<Row> replyWriter(String contentType) {
     return new ReplyWriter(contentType);

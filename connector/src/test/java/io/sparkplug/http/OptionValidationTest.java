@@ -226,6 +226,86 @@ class OptionValidationTest {
     throw new IllegalStateException("no two adjacent free ports in 50 attempts");
   }
 
+  /**
+   * {@code protocol=oip} and its options (docs/options.md): the extra options of the row (as {@code
+   * key=value;key=value}), then the option, value and rule the message names.
+   */
+  @ParameterizedTest
+  @CsvSource(
+      delimiter = '|',
+      value = {
+        "requestSchema=x INT | protocol | grpc | must be one of http, oip",
+        "requestSchema=x INT | protocol | oip | needs option 'model', the model's name",
+        "model=m | protocol | oip | needs option 'requestSchema', whose fields are the model's"
+            + " input tensors",
+        "'' | model | m | only with protocol=oip",
+        "'' | modelVersion | 1 | only with protocol=oip",
+        "protocol=oip;requestSchema=x INT | model | a/b | must be one path segment of letters,"
+            + " digits and '.', '_', '~', '-'",
+        "protocol=oip;model=m;requestSchema=x INT | modelVersion | v 1 | must be one path segment"
+            + " of letters, digits and '.', '_', '~', '-'",
+        "protocol=oip;model=m;requestSchema=x INT | path | /predict | not with protocol=oip,"
+            + " which serves POST /v2/models/<model>/infer and the protocol's GET endpoints;"
+            + " leave it unset",
+        "protocol=oip;model=m;requestSchema=x INT | methods | POST | not with protocol=oip",
+        "protocol=oip;model=m | requestSchema | m MAP<STRING, INT> | input 'm' has type MAP<STRING,"
+            + " INT>, which is no tensor type (protocol=oip takes BOOLEAN, TINYINT, SMALLINT, INT,"
+            + " BIGINT, FLOAT, DOUBLE, STRING, or an ARRAY (or ARRAY of ARRAY) of one of them)",
+        "protocol=oip;model=m | requestSchema | d DECIMAL(5,2) | input 'd' has type DECIMAL(5,2),"
+            + " which is no tensor type",
+        "protocol=oip;model=m | requestSchema | t ARRAY<ARRAY<ARRAY<INT>>> | input 't' has type"
+            + " ARRAY<ARRAY<ARRAY<INT>>>, which is no tensor type",
+      })
+  void invalidOipOptionIsNamedWithItsValueAndTheRule(
+      String extra, String option, String value, String rule) throws Exception {
+    java.util.List<String> options = new java.util.ArrayList<>();
+    options.add("port");
+    options.add(Integer.toString(TestSpark.freePort()));
+    for (String pair : extra.isEmpty() ? new String[0] : extra.split(";")) {
+      int eq = pair.indexOf('=');
+      options.add(pair.substring(0, eq));
+      options.add(pair.substring(eq + 1));
+    }
+    options.add(option);
+    options.add(value);
+    String message = failureOfSource(options.toArray(new String[0]));
+    assertTrue(
+        message.contains(
+            "sparkplug-http: invalid value '" + value + "' for option '" + option + "': " + rule),
+        message);
+  }
+
+  @Test
+  void oipSinkNeedsOutputTensorColumns() throws Exception {
+    int port = TestSpark.freePort();
+    Dataset<Row> requests =
+        TestSpark.requests(port, "protocol", "oip", "model", "m", "requestSchema", "x INT");
+    String message =
+        failureOf(
+            TestQueries.serve(
+                requests.select(col("id"), map(lit("k"), lit(1)).as("scores")), "protocol", "oip"));
+    assertTrue(
+        message.contains(
+            "column 'scores' has type map<string,int>, which is no output tensor type"),
+        message);
+    TestSpark.awaitNotListening(port);
+  }
+
+  @Test
+  void plainSinkNamingAnOipServiceIsRefused() throws Exception {
+    int port = TestSpark.freePort();
+    Dataset<Row> requests =
+        TestSpark.requests(port, "protocol", "oip", "model", "m", "requestSchema", "x INT");
+    String message =
+        failureOf(
+            TestQueries.serve(
+                requests.select(col("id"), col("body")), "port", Integer.toString(port)));
+    assertTrue(
+        message.contains("speaks protocol=oip; give the sink the option protocol=oip too"),
+        message);
+    TestSpark.awaitNotListening(port);
+  }
+
   @Test
   void invalidRequestSchemaGivesTheParsersReason() throws Exception {
     String message =

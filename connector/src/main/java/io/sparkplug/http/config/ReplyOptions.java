@@ -32,7 +32,15 @@ public final class ReplyOptions implements Serializable {
    */
   public static final String REPLY_SCHEMA_CONFIG = "replySchema";
 
+  /**
+   * {@code oip}: the reply rows are Open Inference Protocol outputs (each column other than {@code
+   * id}, {@code status}, {@code headers} and {@code error} is an output tensor), for a source with
+   * {@code protocol=oip}. Default: {@value ServiceOptions#PROTOCOL_DEFAULT}.
+   */
+  public static final String PROTOCOL_CONFIG = "protocol";
+
   private final int port;
+  private final boolean oip;
   private final String path;
   private final String contentType;
   private final StructType replySchema;
@@ -46,6 +54,19 @@ public final class ReplyOptions implements Serializable {
     }
     path = rawPath == null ? null : ServiceOptions.normalizePath(rawPath);
     contentType = in.string(CONTENT_TYPE_CONFIG, null);
+    oip =
+        in.lowerCaseChoice(
+                PROTOCOL_CONFIG,
+                ServiceOptions.PROTOCOL_DEFAULT,
+                ServiceOptions.PROTOCOL_DEFAULT,
+                ServiceOptions.PROTOCOL_OIP)
+            .equals(ServiceOptions.PROTOCOL_OIP);
+    if (oip && in.raw(REPLY_SCHEMA_CONFIG) != null) {
+      throw OptionReader.invalid(
+          REPLY_SCHEMA_CONFIG,
+          in.raw(REPLY_SCHEMA_CONFIG),
+          "not with protocol=oip, whose output tensors are the reply columns");
+    }
     try {
       replySchema = ServiceOptions.parseSchema(REPLY_SCHEMA_CONFIG, in.raw(REPLY_SCHEMA_CONFIG));
     } catch (IllegalArgumentException e) {
@@ -66,6 +87,11 @@ public final class ReplyOptions implements Serializable {
   /** The path named by the user, or null for any. */
   public String path() {
     return path;
+  }
+
+  /** True for {@code protocol=oip}: reply columns are output tensors. */
+  public boolean oip() {
+    return oip;
   }
 
   /** The declared JSON shape of reply bodies, or null when not declared. */

@@ -92,6 +92,24 @@ final class RequestSchemas {
     }
   }
 
+  /** With protocol=oip: every top-level field must be a tensor type ({@code Tensors}). */
+  static void checkTensors(String ddl, StructType schema) {
+    for (StructField field : schema.fields()) {
+      if (io.sparkplug.http.oip.Tensors.datatype(field.dataType()) == null) {
+        throw OptionReader.invalid(
+            ServiceOptions.REQUEST_SCHEMA_CONFIG,
+            ddl,
+            "input '"
+                + field.name()
+                + "' has type "
+                + field.dataType().sql()
+                + ", which is no tensor type (protocol=oip takes "
+                + io.sparkplug.http.oip.Tensors.SUPPORTED
+                + ")");
+      }
+    }
+  }
+
   /** JSON nesting levels a body of {@code type} has: 1 for a flat object. */
   static int depth(DataType type) {
     if (type instanceof StructType struct) {

@@ -184,6 +184,22 @@ public final class ServiceOptions implements Serializable {
 
   public static final int MAX_JSON_DEPTH_DEFAULT = 64;
 
+  /**
+   * The protocol the service speaks: {@code http} (request rows of any HTTP request) or {@code oip}
+   * (the Open Inference Protocol, KServe v2 REST, for the model {@link #MODEL_CONFIG}). Default:
+   * {@value #PROTOCOL_DEFAULT}.
+   */
+  public static final String PROTOCOL_CONFIG = "protocol";
+
+  public static final String PROTOCOL_DEFAULT = "http";
+  public static final String PROTOCOL_OIP = "oip";
+
+  /** The model name an {@code oip} service serves under {@code /v2/models/<model>}. */
+  public static final String MODEL_CONFIG = "model";
+
+  /** The model version of an {@code oip} service ({@code /versions/<v>}). Default: none. */
+  public static final String MODEL_VERSION_CONFIG = "modelVersion";
+
   private final int port;
   private final int lastPort;
   private final int controlPort;
@@ -212,6 +228,8 @@ public final class ServiceOptions implements Serializable {
   private final StructType requestSchema;
   private final boolean rejectUnknownFields;
   private final int maxJsonDepth;
+  private final String model;
+  private final String modelVersion;
 
   private ServiceOptions(OptionReader in) {
     mode =
@@ -236,9 +254,28 @@ public final class ServiceOptions implements Serializable {
     }
     controlPort = in.intInRange(CONTROL_PORT_CONFIG, CONTROL_PORT_DEFAULT, 0, 65_535);
     host = in.string(HOST_CONFIG, null);
-    path = normalizePath(in.string(PATH_CONFIG, PATH_DEFAULT));
+    boolean oip =
+        in.lowerCaseChoice(PROTOCOL_CONFIG, PROTOCOL_DEFAULT, PROTOCOL_DEFAULT, PROTOCOL_OIP)
+            .equals(PROTOCOL_OIP);
+    model = modelName(in, oip);
+    modelVersion = modelVersion(in, model);
+    if (oip) {
+      for (String unwanted : new String[] {PATH_CONFIG, METHODS_CONFIG}) {
+        if (in.raw(unwanted) != null) {
+          throw OptionReader.invalid(
+              unwanted,
+              in.raw(unwanted),
+              "not with protocol=oip, which serves POST /v2/models/<model>/infer and the"
+                  + " protocol's GET endpoints; leave it unset");
+        }
+      }
+      path = "/v2/models/" + model;
+      methods = Set.of("GET", "POST");
+    } else {
+      path = normalizePath(in.string(PATH_CONFIG, PATH_DEFAULT));
+      methods = parseMethods(in.string(METHODS_CONFIG, METHODS_DEFAULT));
+    }
     pathTemplate = PathTemplate.parse(path);
-    methods = parseMethods(in.string(METHODS_CONFIG, METHODS_DEFAULT));
     requestTimeoutMs = in.positiveMillis(REQUEST_TIMEOUT_CONFIG, REQUEST_TIMEOUT_DEFAULT);
     maxPendingRequests = in.intInRange(MAX_PENDING_CONFIG, MAX_PENDING_DEFAULT, 1, 10_000_000);
     long body = in.positiveBytes(MAX_BODY_BYTES_CONFIG, MAX_BODY_BYTES_DEFAULT);
@@ -281,6 +318,15 @@ public final class ServiceOptions implements Serializable {
         in.lowerCaseChoice(UNKNOWN_FIELDS_CONFIG, UNKNOWN_FIELDS_DEFAULT, "ignore", "reject")
             .equals("reject");
     maxJsonDepth = in.intInRange(MAX_JSON_DEPTH_CONFIG, MAX_JSON_DEPTH_DEFAULT, 1, 10_000);
+    if (oip) {
+      if (requestSchema == null) {
+        throw OptionReader.invalid(
+            PROTOCOL_CONFIG,
+            in.raw(PROTOCOL_CONFIG),
+            "needs option 'requestSchema', whose fields are the model's input tensors");
+      }
+      RequestSchemas.checkTensors(in.raw(REQUEST_SCHEMA_CONFIG), requestSchema);
+    }
     if (requestSchema != null) {
       int schemaDepth = RequestSchemas.depth(requestSchema);
       if (schemaDepth > maxJsonDepth) {
@@ -303,6 +349,56 @@ public final class ServiceOptions implements Serializable {
   /** Whether a body field the request schema does not name gets 400 (else it is ignored). */
   public boolean rejectUnknownFields() {
     return rejectUnknownFields;
+  }
+
+  /** True when the service speaks the Open Inference Protocol ({@code protocol=oip}). */
+  public boolean oip() {
+    return model != null;
+  }
+
+  /** The model an {@code oip} service serves; null otherwise. */
+  public String model() {
+    return model;
+  }
+
+  /** The model version of an {@code oip} service, or null when it has none. */
+  public String modelVersion() {
+    return modelVersion;
+  }
+
+  private static String modelName(OptionReader in, boolean oip) {
+    String value = in.raw(MODEL_CONFIG);
+    if (!oip) {
+      if (value != null) {
+        throw OptionReader.invalid(MODEL_CONFIG, value, "only with protocol=oip");
+      }
+      return null;
+    }
+    if (value == null) {
+      throw OptionReader.invalid(
+          PROTOCOL_CONFIG, in.raw(PROTOCOL_CONFIG), "needs option 'model', the model's name");
+    }
+    return pathSegment(MODEL_CONFIG, value);
+  }
+
+  private static String modelVersion(OptionReader in, String model) {
+    String value = in.raw(MODEL_VERSION_CONFIG);
+    if (value == null) {
+      return null;
+    }
+    if (model == null) {
+      throw OptionReader.invalid(MODEL_VERSION_CONFIG, value, "only with protocol=oip");
+    }
+    return pathSegment(MODEL_VERSION_CONFIG, value);
+  }
+
+  /** A model name or version: one URL path segment of unreserved characters. */
+  private static String pathSegment(String key, String value) {
+    if (!value.matches("[A-Za-z0-9._~-]+") || value.equals(".") || value.equals("..")) {
+      throw OptionReader.invalid(
+          key, value, "must be one path segment of letters, digits and '.', '_', '~', '-'");
+    }
+    return value;
   }
 
   /** The deepest JSON nesting a typed body may have. */

@@ -1,5 +1,6 @@
 package io.sparkplug.http.rows;
 
+import io.sparkplug.http.oip.OipDocuments;
 import io.sparkplug.http.reply.Reply;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
@@ -38,6 +39,9 @@ public final class ReplyRows {
   }
 
   public Reply reply(InternalRow row) {
+    if (schema.outputs != null) {
+      return oipReply(row);
+    }
     byte[] body = null;
     if (!row.isNullAt(schema.body)) {
       body =
@@ -73,6 +77,29 @@ public final class ReplyRows {
       values = headers.values().toArray(new String[0]);
     }
     return new Reply(status, names, values, body, contentType, false);
+  }
+
+  /** A {@code protocol=oip} reply: the outputs (marked for the server), or the error object. */
+  private Reply oipReply(InternalRow row) {
+    boolean hasStatus = schema.status >= 0 && !row.isNullAt(schema.status);
+    String[] names = null;
+    String[] values = null;
+    if (schema.headers >= 0 && !row.isNullAt(schema.headers)) {
+      MapData map = row.getMap(schema.headers);
+      names = strings(map.keyArray());
+      values = strings(map.valueArray());
+    }
+    if (schema.error >= 0 && !row.isNullAt(schema.error)) {
+      Reply error =
+          OipDocuments.error(
+              hasStatus ? row.getInt(schema.status) : 400,
+              row.getUTF8String(schema.error).toString());
+      for (int i = 0; names != null && i < names.length; i++) {
+        error = error.withHeader(names[i], values[i]);
+      }
+      return error;
+    }
+    return schema.outputs.reply(row, hasStatus ? row.getInt(schema.status) : 200, names, values);
   }
 
   private static String[] strings(ArrayData array) {

@@ -1,5 +1,7 @@
 package io.sparkplug.http.rows;
 
+import io.sparkplug.http.oip.OutputTensors;
+import io.sparkplug.http.oip.Tensors;
 import java.io.Serializable;
 import java.util.Locale;
 import org.apache.spark.sql.types.BinaryType;
@@ -28,12 +30,118 @@ public final class ReplySchema implements Serializable {
   final int status;
   final int headers;
 
+  /** With the sink's {@code protocol=oip}: the output tensors, else null. */
+  final OutputTensors outputs;
+
+  /** With {@code protocol=oip}: the {@code error} column (the error object's message), or -1. */
+  final int error;
+
+  /** With {@code protocol=oip}: the output columns as a struct, for model metadata. */
+  private final StructType outputSchema;
+
   private ReplySchema(int id, int body, boolean binaryBody, int status, int headers) {
+    this(id, body, binaryBody, status, headers, null, -1, null);
+  }
+
+  private ReplySchema(
+      int id,
+      int body,
+      boolean binaryBody,
+      int status,
+      int headers,
+      OutputTensors outputs,
+      int error,
+      StructType outputSchema) {
     this.id = id;
     this.body = body;
     this.binaryBody = binaryBody;
     this.status = status;
     this.headers = headers;
+    this.outputs = outputs;
+    this.error = error;
+    this.outputSchema = outputSchema;
+  }
+
+  /** The output tensor columns of a {@code protocol=oip} sink; null for a plain sink. */
+  public StructType outputSchema() {
+    return outputSchema;
+  }
+
+  /** The reply contract for a sink in {@code protocol=oip} or plain HTTP. */
+  public static ReplySchema of(StructType schema, boolean oip) {
+    return oip ? ofOip(schema) : of(schema);
+  }
+
+  /**
+   * The reply contract of {@code protocol=oip}: {@code id} (string), optional {@code status} (int),
+   * {@code headers} (map of strings) and {@code error} (string: when set, the reply is the
+   * protocol's error object, status 400 unless {@code status} says otherwise); every other column
+   * is an output tensor of the name and a type of {@link Tensors}.
+   */
+  static ReplySchema ofOip(StructType schema) {
+    int id = -1;
+    int status = -1;
+    int headers = -1;
+    int error = -1;
+    java.util.List<Integer> outputs = new java.util.ArrayList<>();
+    StructField[] fields = schema.fields();
+    for (int i = 0; i < fields.length; i++) {
+      DataType type = fields[i].dataType();
+      switch (fields[i].name().toLowerCase(Locale.ROOT)) {
+        case ID -> {
+          expect(fields[i], type instanceof StringType, "string");
+          id = i;
+        }
+        case STATUS -> {
+          expect(fields[i], type instanceof IntegerType, "int (use .cast(\"int\"))");
+          status = i;
+        }
+        case HEADERS -> {
+          expect(
+              fields[i],
+              type instanceof MapType map
+                  && map.keyType() instanceof StringType
+                  && map.valueType() instanceof StringType,
+              "map<string,string>");
+          headers = i;
+        }
+        case "error" -> {
+          expect(fields[i], type instanceof StringType, "string (the error object's message)");
+          error = i;
+        }
+        default -> {
+          if (Tensors.datatype(type) == null) {
+            throw new IllegalArgumentException(
+                "sparkplug-http sink: column '"
+                    + fields[i].name()
+                    + "' has type "
+                    + type.simpleString()
+                    + ", which is no output tensor type (protocol=oip takes "
+                    + Tensors.SUPPORTED
+                    + ")");
+          }
+          outputs.add(i);
+        }
+      }
+    }
+    if (id < 0) {
+      throw missing(ID, "the request id the reply answers");
+    }
+    if (outputs.isEmpty()) {
+      throw new IllegalArgumentException(
+          "sparkplug-http sink: the reply rows have no output tensor column; with protocol=oip"
+              + " every column other than id, status, headers and error is an output");
+    }
+    int[] columns = outputs.stream().mapToInt(Integer::intValue).toArray();
+    return new ReplySchema(
+        id,
+        -1,
+        false,
+        status,
+        headers,
+        new OutputTensors(schema, columns),
+        error,
+        OutputTensors.outputSchema(schema, columns));
   }
 
   public static ReplySchema of(StructType schema) {

@@ -16,6 +16,8 @@ import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.util.ReferenceCountUtil;
+import io.sparkplug.http.oip.InferRequests;
+import io.sparkplug.http.oip.OipDocuments;
 import io.sparkplug.http.reply.Reply;
 import io.sparkplug.http.rows.JsonRequests;
 import io.sparkplug.http.server.RequestChecks.Rejection;
@@ -114,6 +116,7 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
       return;
     }
     HttpService service = server.serviceFor(path);
+    boolean oip = service != null && service.options().oip();
     corsOrigin = service == null ? null : Cors.allowedOrigin(request, service.options());
     if (service != null && Cors.answersOptions(request, service.options())) {
       // Before the token check: a browser's preflight carries no credentials.
@@ -121,9 +124,27 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
       answerLocally(request, Cors.options(request, allow, corsOrigin), null);
       return;
     }
+    if (OipRoutes.owns(server, path) && (service == null || oip || OipRoutes.serverPath(path))) {
+      HttpService model = oip ? service : null;
+      if (model != null
+          && model.options().authToken() != null
+          && !BearerTokens.matches(
+              request.headers().get(HttpHeaderNames.AUTHORIZATION), model.options().authToken())) {
+        reject(RequestChecks.UNAUTHORIZED);
+        return;
+      }
+      OipRoutes.Answer answer = OipRoutes.route(server, model, request.method().name(), path);
+      if (answer != OipRoutes.INFER) {
+        if (answer.rejected() != null) {
+          server.rejections().count(answer.rejected());
+        }
+        answerLocally(request, answer.reply(), corsOrigin);
+        return;
+      }
+    }
     rejection = RequestChecks.forService(request, service == null ? null : service.options());
     if (rejection != null) {
-      reject(rejection);
+      reject(oip ? RequestChecks.asOip(rejection) : rejection);
       return;
     }
     if (owed.isEmpty() && HttpUtil.is100ContinueExpected(request)) {
@@ -143,7 +164,10 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
     }
     if ((long) body.readableBytes() + content.content().readableBytes()
         > target.options().maxBodyBytes()) {
-      reject(RequestChecks.BODY_TOO_LARGE);
+      reject(
+          target.options().oip()
+              ? RequestChecks.asOip(RequestChecks.BODY_TOO_LARGE)
+              : RequestChecks.BODY_TOO_LARGE);
       return;
     }
     if (content.content().isReadable()) {
@@ -164,14 +188,27 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
 
     boolean keepAlive = HttpUtil.isKeepAlive(request);
     byte[] typed = null;
+    int typedFields = 0;
+    InferRequests.Parsed inference = null;
     JsonRequests typedBodies = service.typedBodies();
-    if (typedBodies != null) {
+    InferRequests inferRequests = service.inferRequests();
+    if (inferRequests != null) {
+      try {
+        inference = inferRequests.parse(bytes);
+      } catch (InferRequests.Invalid invalid) {
+        refuse(request, keepAlive, origin, OipDocuments.error(400, invalid.getMessage()));
+        return;
+      }
+      typed = inference.row();
+      typedFields = inferRequests.fieldCount();
+    } else if (typedBodies != null) {
       try {
         typed = typedBodies.toRow(bytes);
       } catch (JsonRequests.Invalid invalid) {
         refuseBody(request, keepAlive, origin, invalid);
         return;
       }
+      typedFields = typedBodies.fieldCount();
     }
     long sequence = service.nextSequence();
     Exchange exchange =
@@ -183,6 +220,10 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
             request.protocolVersion(),
             request.method().equals(HttpMethod.HEAD));
     exchange.corsOrigin = origin;
+    if (inference != null) {
+      exchange.oipClientId = inference.clientId();
+      exchange.oipOutputs = inference.outputs();
+    }
     owed.add(exchange);
     if (!keepAlive) {
       closing = true;
@@ -202,7 +243,7 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
             bytes,
             receivedAtMicros,
             typed,
-            typed == null ? 0 : typedBodies.fieldCount()));
+            typedFields));
   }
 
   /**
@@ -212,6 +253,11 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
    */
   private void refuseBody(
       HttpRequest request, boolean keepAlive, String origin, JsonRequests.Invalid invalid) {
+    refuse(request, keepAlive, origin, Reply.problem(400, invalid.problemJson(), false));
+  }
+
+  /** A whole body refused with {@code reply} (400), counted as an invalid body; stays open. */
+  private void refuse(HttpRequest request, boolean keepAlive, String origin, Reply reply) {
     server.rejections().count(RequestChecks.Reason.INVALID_BODY);
     if (!keepAlive) {
       closing = true;
@@ -227,7 +273,7 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
     exchange.corsOrigin = origin;
     exchange.claim();
     owed.add(exchange);
-    exchange.respond(Reply.problem(400, invalid.problemJson(), false));
+    exchange.respond(reply);
   }
 
   /** Health, metrics and OpenAPI: answered here, in order with the connection's other replies. */

@@ -34,6 +34,14 @@ final class Exchange {
    */
   String corsOrigin;
 
+  /**
+   * With {@code protocol=oip}: the inference request's {@code id} (null when it had none) and the
+   * outputs it asked for (null for all). Set on the event loop before admission.
+   */
+  String oipClientId;
+
+  java.util.List<String> oipOutputs;
+
   private volatile int done;
   private volatile Reply reply;
   private volatile Timeout deadline;

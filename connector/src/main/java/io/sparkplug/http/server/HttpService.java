@@ -1,6 +1,8 @@
 package io.sparkplug.http.server;
 
 import io.sparkplug.http.config.ServiceOptions;
+import io.sparkplug.http.oip.InferRequests;
+import io.sparkplug.http.oip.OipDocuments;
 import io.sparkplug.http.reply.Reply;
 import io.sparkplug.http.reply.ReplyDispatcher;
 import io.sparkplug.http.reply.ReplyTarget;
@@ -40,6 +42,9 @@ public final class HttpService implements ReplyTarget {
   /** The body check and conversion of a service with a {@code requestSchema}; else null. */
   private final JsonRequests typedBodies;
 
+  /** The inference request check of a {@code protocol=oip} service; else null. */
+  private final InferRequests inferRequests;
+
   private volatile boolean accepting = true;
   private volatile BooleanSupplier healthCheck = () -> true;
   private HttpServer server;
@@ -51,8 +56,13 @@ public final class HttpService implements ReplyTarget {
     this.retryAfterSeconds =
         Long.toString(
             Math.max(1, TimeUnit.MILLISECONDS.toSeconds(options.requestTimeoutMs()) / 10));
+    this.inferRequests =
+        options.oip()
+            ? new InferRequests(
+                options.requestSchema(), options.maxJsonDepth(), options.maxBodyBytes())
+            : null;
     this.typedBodies =
-        options.requestSchema() == null
+        options.requestSchema() == null || options.oip()
             ? null
             : new JsonRequests(
                 options.requestSchema(),
@@ -64,6 +74,23 @@ public final class HttpService implements ReplyTarget {
   /** Validates and converts request bodies; null when the service takes any body. */
   JsonRequests typedBodies() {
     return typedBodies;
+  }
+
+  /** Checks and converts inference requests; null unless the service has {@code protocol=oip}. */
+  InferRequests inferRequests() {
+    return inferRequests;
+  }
+
+  /**
+   * The reply as the client gets it: for a {@code protocol=oip} service the inference response
+   * around the sink's outputs, or the protocol's error object for the connector's own errors.
+   */
+  private Reply forClient(Exchange exchange, Reply reply) {
+    if (inferRequests == null) {
+      return OipDocuments.withoutMarker(reply);
+    }
+    return OipDocuments.finish(
+        reply, options.model(), options.modelVersion(), exchange.oipClientId, exchange.oipOutputs);
   }
 
   /**
@@ -159,8 +186,10 @@ public final class HttpService implements ReplyTarget {
       if (exchange.claim()) {
         counters.rejectedStopping.increment();
         exchange.respond(
-            Reply.error(503, "Service Unavailable: the service is stopping", true)
-                .withHeader("Retry-After", retryAfterSeconds));
+            forClient(
+                exchange,
+                Reply.error(503, "Service Unavailable: the service is stopping", true)
+                    .withHeader("Retry-After", retryAfterSeconds)));
       }
       return;
     }
@@ -169,8 +198,10 @@ public final class HttpService implements ReplyTarget {
       if (exchange.claim()) {
         counters.rejectedFull.increment();
         exchange.respond(
-            Reply.error(503, "Service Unavailable: too many pending requests", false)
-                .withHeader("Retry-After", retryAfterSeconds));
+            forClient(
+                exchange,
+                Reply.error(503, "Service Unavailable: too many pending requests", false)
+                    .withHeader("Retry-After", retryAfterSeconds)));
       }
       return;
     }
@@ -211,7 +242,7 @@ public final class HttpService implements ReplyTarget {
     }
     forget(exchange);
     counter.increment();
-    exchange.respond(reply);
+    exchange.respond(forClient(exchange, reply));
     if (LOG.isDebugEnabled()) {
       LOG.debug(
           "request {} answered {} after {} us",

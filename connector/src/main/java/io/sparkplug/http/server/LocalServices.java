@@ -19,22 +19,47 @@ public final class LocalServices {
   private LocalServices() {}
 
   /**
+   * Output tensors declared by {@code protocol=oip} sinks of this JVM, keyed as {@link
+   * #REPLY_SCHEMAS}: the model metadata's {@code outputs}. Kept apart so that an OIP sink that
+   * answers every service never gives a plain service's OpenAPI a reply schema.
+   */
+  private static final Map<String, StructType> OIP_OUTPUTS = new ConcurrentHashMap<>();
+
+  /**
    * A sink declared the shape of its replies: the driver registers it when the query starts, each
    * executor when a reply task starts, so it reaches the server of the service in both modes.
    * {@code port} 0 and {@code path} null mean every service of this JVM.
    */
   public static void replySchema(int port, String path, StructType schema) {
-    REPLY_SCHEMAS.put(port + " " + (path == null ? "*" : path), schema);
+    register(REPLY_SCHEMAS, port, path, schema);
+  }
+
+  /** As {@link #replySchema}, for the output tensors of a {@code protocol=oip} sink. */
+  public static void oipOutputs(int port, String path, StructType schema) {
+    register(OIP_OUTPUTS, port, path, schema);
+  }
+
+  private static void register(Map<String, StructType> map, int port, String path, StructType s) {
+    map.put(port + " " + (path == null ? "*" : path), s);
     if (path != null) {
       // An executor-mode service binds the first free port of a range: match its path on any.
-      REPLY_SCHEMAS.put("* " + path, schema);
+      map.put("* " + path, s);
     }
   }
 
   /** The reply shape declared for the service at {@code port}{@code path}, or null. */
   static StructType replySchemaFor(int port, String path) {
+    return lookup(REPLY_SCHEMAS, port, path);
+  }
+
+  /** The output tensors declared for the OIP service at {@code port}{@code path}, or null. */
+  static StructType oipOutputsFor(int port, String path) {
+    return lookup(OIP_OUTPUTS, port, path);
+  }
+
+  private static StructType lookup(Map<String, StructType> map, int port, String path) {
     for (String key : new String[] {port + " " + path, port + " *", "* " + path, "0 *"}) {
-      StructType schema = REPLY_SCHEMAS.get(key);
+      StructType schema = map.get(key);
       if (schema != null) {
         return schema;
       }
@@ -47,10 +72,12 @@ public final class LocalServices {
    * declares none publishes none; the sink of a query that goes on registers again.
    */
   static void serviceClosed(int port, String path) {
-    REPLY_SCHEMAS.remove(port + " " + path);
-    REPLY_SCHEMAS.remove("* " + path);
-    if (!ServerRegistry.anyService()) {
-      REPLY_SCHEMAS.clear();
+    for (Map<String, StructType> map : java.util.List.of(REPLY_SCHEMAS, OIP_OUTPUTS)) {
+      map.remove(port + " " + path);
+      map.remove("* " + path);
+      if (!ServerRegistry.anyService()) {
+        map.clear();
+      }
     }
   }
 
@@ -67,6 +94,26 @@ public final class LocalServices {
       }
     }
     return false;
+  }
+
+  /**
+   * Whether the services the sink names ({@code port}, and {@code path} unless null) speak the Open
+   * Inference Protocol: TRUE or FALSE when every one of them in this JVM does or does not, null
+   * when none runs in this JVM (executor mode) or they differ.
+   */
+  public static Boolean speaksOip(int port, String path) {
+    Boolean all = null;
+    for (HttpService service : ServerRegistry.services(port)) {
+      if (path != null && !service.path().equals(path)) {
+        continue;
+      }
+      boolean oip = service.options().oip();
+      if (all != null && all != oip) {
+        return null;
+      }
+      all = oip;
+    }
+    return all;
   }
 
   /** True when any sparkplug-http service runs in this JVM or on this driver's executors. */

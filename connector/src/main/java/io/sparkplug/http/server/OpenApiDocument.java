@@ -64,16 +64,29 @@ final class OpenApiDocument {
     ObjectNode paths = root.putObject("paths");
     List<HttpService> byPath = new ArrayList<>(List.of(services));
     byPath.sort((a, b) -> a.path().compareTo(b.path()));
+    boolean oip = false;
     for (HttpService service : byPath) {
       ServiceOptions options = service.options();
       secured |= options.authToken() != null;
       StructType reply = LocalServices.replySchemaFor(server.port(), service.path());
-      paths.set(service.path(), pathItem(options, reply));
+      if (options.oip()) {
+        oip = true;
+        OipOpenApi.modelPaths(
+            paths, options, LocalServices.oipOutputsFor(server.port(), service.path()));
+      } else {
+        paths.set(service.path(), pathItem(options, reply));
+      }
+    }
+    if (oip) {
+      OipOpenApi.serverPaths(paths);
     }
     adminPaths(paths, secured);
 
     ObjectNode components = root.putObject("components");
     problemSchemas(components.putObject("schemas"));
+    if (oip) {
+      OipOpenApi.schemas((ObjectNode) components.get("schemas"));
+    }
     errorResponses(components.putObject("responses"));
     ObjectNode headers = components.putObject("headers");
     headers

@@ -38,6 +38,12 @@ final class RequestChecks {
     }
   }
 
+  /** The same refusal with the Open Inference Protocol's error object as its body. */
+  static Rejection asOip(Rejection rejection) {
+    return new Rejection(
+        io.sparkplug.http.oip.OipDocuments.fromProblem(rejection.reply()), rejection.reason());
+  }
+
   static final Rejection NOT_FOUND = Rejection.of(404, "Not Found", Reason.NOT_FOUND);
   static final Rejection BODY_TOO_LARGE =
       Rejection.of(413, "Content Too Large", Reason.BODY_TOO_LARGE);

@@ -60,6 +60,12 @@ final class ServerRegistry {
     return server != null && (path == null || server.hasServiceAt(path));
   }
 
+  /** The services on {@code port} in this JVM; empty when none listens there. */
+  static synchronized HttpService[] services(int port) {
+    HttpServer server = SERVERS.get(port);
+    return server == null ? new HttpService[0] : server.services();
+  }
+
   static synchronized boolean anyService() {
     return !SERVERS.isEmpty();
   }

@@ -29,7 +29,10 @@ final class HttpDataWriterFactory implements StreamingDataWriterFactory {
 
   @Override
   public DataWriter<InternalRow> createWriter(int partitionId, long taskId, long epochId) {
-    if (options.replySchema() != null) {
+    if (options.oip()) {
+      // An executor's server lists them as its model metadata's outputs.
+      LocalServices.oipOutputs(options.port(), options.path(), schema.outputSchema());
+    } else if (options.replySchema() != null) {
       // An executor's server publishes the shape in its /-/openapi.json.
       LocalServices.replySchema(options.port(), options.path(), options.replySchema());
     }

@@ -17,11 +17,32 @@ public final class HttpWriteBuilder implements SupportsStreamingUpdateAsAppend {
 
   public HttpWriteBuilder(LogicalWriteInfo info) {
     this.options = ReplyOptions.parse(info.options());
-    this.schema = ReplySchema.of(info.schema());
+    this.schema = ReplySchema.of(info.schema(), options.oip());
     checkServiceExists(options);
-    if (options.replySchema() != null) {
+    checkProtocol(options);
+    if (options.oip()) {
+      // The driver's server (mode driver) lists them as its model metadata's outputs.
+      LocalServices.oipOutputs(options.port(), options.path(), schema.outputSchema());
+    } else if (options.replySchema() != null) {
       // The driver's server (mode driver) publishes the shape in its /-/openapi.json.
       LocalServices.replySchema(options.port(), options.path(), options.replySchema());
+    }
+  }
+
+  /** A sink that names its service must speak the service's protocol (where this JVM knows it). */
+  private static void checkProtocol(ReplyOptions options) {
+    if (options.port() == 0) {
+      return;
+    }
+    Boolean oip = LocalServices.speaksOip(options.port(), options.path());
+    if (oip != null && oip != options.oip()) {
+      throw new IllegalArgumentException(
+          "sparkplug-http sink: the service on port "
+              + options.port()
+              + (oip
+                  ? " speaks protocol=oip; give the sink the option protocol=oip too"
+                  : " speaks plain HTTP; the sink's protocol=oip is only for a source with"
+                      + " protocol=oip"));
     }
   }
 
