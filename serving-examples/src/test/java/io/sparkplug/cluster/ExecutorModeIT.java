@@ -33,15 +33,16 @@ import org.junit.jupiter.api.Timeout;
 /**
  * Per-executor serving on a real standalone cluster: a Master and two Workers on their own loopback
  * addresses, one executor JVM each, the test application submitted with {@code spark-submit}, and
- * HAProxy in front of the two executor servers with health checks. One application serves five ways
- * at once: executor mode on {@code /echo}, {@code /shuffle}, {@code /join} (a shuffle join) and
- * {@code /aggregate} (an aggregation by request id), one port on every executor, and head-node mode
- * on its own driver port.
+ * HAProxy in front of the two executor servers with health checks. One application serves three
+ * ways at once: executor mode on {@code /echo} and {@code /shuffle} (one port on every executor),
+ * and head-node mode on its own driver port.
  *
  * <p>The methods are one scenario in a fixed order on that one application (starting it is most of
- * the class's time): each test from 1 to 6 first waits until both executor servers serve, so it
- * does not depend on what ran before it, and 6 leaves a replacement executor serving. Tests 7 and 8
- * come last because they stop the shared application to submit their own.
+ * the class's time): each test from 1 to 5 first waits until both executor servers serve, so it
+ * does not depend on what ran before it, and 5 leaves a replacement executor serving. Tests 6 to 8
+ * come last because they stop the shared application to submit their own: {@code /join} (a join
+ * that shuffles both sides) and {@code /aggregate} (an aggregation by request id), real-time mode,
+ * then a bearer token and a restart.
  */
 @Timeout(300)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
@@ -91,8 +92,6 @@ class ExecutorModeIT {
                     + ",controlPort="
                     + controlPort,
                 service("shuffle", "executor", "shuffle", executorPort, "/shuffle"),
-                service("join", "executor", "join", executorPort, "/join"),
-                service("aggregate", "executor", "aggregate", executorPort, "/aggregate"),
                 service("head", "driver", "shuffle", headPort, "/")));
     for (String host : WORKERS) {
       driver.awaitListening(host, executorPort, Duration.ofMinutes(3));
@@ -195,44 +194,8 @@ class ExecutorModeIT {
     assertEquals(2, computedOn.size(), "executors that computed replies: " + computedOn);
   }
 
-  /**
-   * A join that shuffles both sides and an aggregation keyed by the request id, in executor mode:
-   * their reply rows come out of the shuffle's reduce tasks, on both executors, and each reaches
-   * the executor holding its client with its own body.
-   */
   @Test
   @Order(4)
-  void repliesCrossAShuffleJoinAndAnAggregationBetweenExecutors() throws Exception {
-    awaitServing(2);
-    List<CompletableFuture<HttpResponse<String>>> joins = new ArrayList<>();
-    List<CompletableFuture<HttpResponse<String>>> counts = new ArrayList<>();
-    for (int i = 0; i < 40; i++) {
-      joins.add(postAsync(balancer.resolve("/join"), "item-" + i));
-      counts.add(postAsync(balancer.resolve("/aggregate"), "w ".repeat(i + 1).trim()));
-    }
-    Set<String> joinedOn = new HashSet<>();
-    Set<String> countedOn = new HashSet<>();
-    for (int i = 0; i < joins.size(); i++) {
-      HttpResponse<String> joined = joins.get(i).get(60, TimeUnit.SECONDS);
-      assertEquals(200, joined.statusCode(), joined.body());
-      assertEquals("join: ITEM-" + i + " #" + i, joined.body());
-      joinedOn.add(joined.headers().firstValue("x-served-by").orElse("?"));
-      HttpResponse<String> counted = counts.get(i).get(60, TimeUnit.SECONDS);
-      assertEquals(200, counted.statusCode(), counted.body());
-      assertEquals("aggregate: " + (i + 1) + " words", counted.body());
-      countedOn.add(counted.headers().firstValue("x-served-by").orElse("?"));
-    }
-    System.out.printf(
-        "ExecutorModeIT: join replies computed on %s, aggregate replies on %s%n",
-        joinedOn, countedOn);
-    // Two reduce partitions on two one-core executors: both compute replies, so replies for
-    // clients of one executor were written on the other and forwarded.
-    assertEquals(2, joinedOn.size(), "executors that computed join replies: " + joinedOn);
-    assertEquals(2, countedOn.size(), "executors that computed aggregates: " + countedOn);
-  }
-
-  @Test
-  @Order(5)
   void headNodeModeOnTheClusterRepliesThroughTheDriver() throws Exception {
     for (int i = 0; i < 10; i++) {
       HttpResponse<String> response =
@@ -252,7 +215,7 @@ class ExecutorModeIT {
    * keeps serving; the replacement executor starts a server and serves, without a query restart.
    */
   @Test
-  @Order(6)
+  @Order(5)
   void killedExecutorFailsFastAndItsReplacementServes() throws Exception {
     awaitServing(2);
     String victimHost = WORKERS[1];
@@ -348,6 +311,71 @@ class ExecutorModeIT {
             });
     report("kill -9 of an executor to its replacement serving through the balancer", killedAt);
     assertTrue(driver.isAlive(), "the driver died:\n" + driver.logTail(40));
+  }
+
+  /**
+   * A join that shuffles both sides and an aggregation keyed by the request id, in executor mode,
+   * in an application of their own (beside the shared application's three queries, five queries on
+   * two one-core executors starved each other's batches past the request timeout): their reply rows
+   * come out of the shuffle's reduce tasks, on both executors, and each reaches the executor
+   * holding its client with its own body.
+   */
+  @Test
+  @Timeout(600)
+  @Order(6)
+  void repliesCrossAShuffleJoinAndAnAggregationBetweenExecutors() throws Exception {
+    if (driver.isAlive()) {
+      cluster.stopDriver(driver);
+    }
+    String fresh = ",requestTimeout=" + FRESH_APP_TIMEOUT.toSeconds() + "s";
+    SparkDriver shuffling =
+        submit(
+            "shuffling",
+            List.of(
+                service("join", "executor", "join", executorPort, "/join") + fresh,
+                service("aggregate", "executor", "aggregate", executorPort, "/aggregate") + fresh));
+    try {
+      URI[] executorServers = {
+        URI.create("http://" + WORKERS[0] + ":" + executorPort),
+        URI.create("http://" + WORKERS[1] + ":" + executorPort)
+      };
+      ClusterTests.awaitReady(shuffling, "join", Duration.ofMinutes(3), executorServers);
+      ClusterTests.awaitReady(shuffling, "aggregate", Duration.ofMinutes(3), executorServers);
+      ClusterTests.awaitHealthy(balancer, Duration.ofSeconds(30));
+      List<CompletableFuture<HttpResponse<String>>> joins = new ArrayList<>();
+      List<CompletableFuture<HttpResponse<String>>> counts = new ArrayList<>();
+      for (int i = 0; i < 40; i++) {
+        joins.add(
+            ClusterTests.postAsync(
+                balancer.resolve("/join"), "item-" + i, FRESH_APP_TIMEOUT.plusSeconds(15)));
+        counts.add(
+            ClusterTests.postAsync(
+                balancer.resolve("/aggregate"),
+                "w ".repeat(i + 1).trim(),
+                FRESH_APP_TIMEOUT.plusSeconds(15)));
+      }
+      Set<String> joinedOn = new HashSet<>();
+      Set<String> countedOn = new HashSet<>();
+      for (int i = 0; i < joins.size(); i++) {
+        HttpResponse<String> joined = joins.get(i).get(90, TimeUnit.SECONDS);
+        assertEquals(200, joined.statusCode(), joined.body());
+        assertEquals("join: ITEM-" + i + " #" + i, joined.body());
+        joinedOn.add(joined.headers().firstValue("x-served-by").orElse("?"));
+        HttpResponse<String> counted = counts.get(i).get(90, TimeUnit.SECONDS);
+        assertEquals(200, counted.statusCode(), counted.body());
+        assertEquals("aggregate: " + (i + 1) + " words", counted.body());
+        countedOn.add(counted.headers().firstValue("x-served-by").orElse("?"));
+      }
+      System.out.printf(
+          "ExecutorModeIT: join replies computed on %s, aggregate replies on %s%n",
+          joinedOn, countedOn);
+      // Two reduce partitions on two one-core executors: both compute replies, so replies for
+      // clients of one executor were written on the other and forwarded.
+      assertEquals(2, joinedOn.size(), "executors that computed join replies: " + joinedOn);
+      assertEquals(2, countedOn.size(), "executors that computed aggregates: " + countedOn);
+    } finally {
+      cluster.stopDriver(shuffling);
+    }
   }
 
   /** Real-time mode on the cluster: per executor, and (a second application) head-node. */
@@ -518,7 +546,7 @@ class ExecutorModeIT {
         .get(FRESH_APP_TIMEOUT.toSeconds() + 20, TimeUnit.SECONDS);
   }
 
-  /** A POST to an application of test 7 or 8, within its FRESH_APP_TIMEOUT. */
+  /** A POST to an application of tests 6 to 8, within its FRESH_APP_TIMEOUT. */
   private static HttpResponse<String> postFresh(URI uri, String body) throws Exception {
     return ClusterTests.postAsync(uri, body, FRESH_APP_TIMEOUT.plusSeconds(15))
         .get(FRESH_APP_TIMEOUT.toSeconds() + 20, TimeUnit.SECONDS);
