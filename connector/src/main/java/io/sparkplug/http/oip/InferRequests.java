@@ -7,6 +7,7 @@ import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.core.exc.StreamConstraintsException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.sparkplug.http.rows.IntegralTypes;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
@@ -17,12 +18,8 @@ import org.apache.spark.sql.catalyst.expressions.GenericInternalRow;
 import org.apache.spark.sql.catalyst.expressions.UnsafeProjection;
 import org.apache.spark.sql.catalyst.util.GenericArrayData;
 import org.apache.spark.sql.types.BooleanType;
-import org.apache.spark.sql.types.ByteType;
 import org.apache.spark.sql.types.DataType;
 import org.apache.spark.sql.types.FloatType;
-import org.apache.spark.sql.types.IntegerType;
-import org.apache.spark.sql.types.LongType;
-import org.apache.spark.sql.types.ShortType;
 import org.apache.spark.sql.types.StringType;
 import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
@@ -347,8 +344,9 @@ public final class InferRequests {
         return type instanceof FloatType ? (Object) (float) d : (Object) d;
       }
     } else if (value.isIntegralNumber()) {
-      long[] range = range(type);
-      if (!value.canConvertToLong() || value.asLong() < range[0] || value.asLong() > range[1]) {
+      long min = IntegralTypes.min(type);
+      long max = IntegralTypes.max(type);
+      if (!value.canConvertToLong() || value.asLong() < min || value.asLong() > max) {
         throw new Invalid(
             "input '"
                 + name
@@ -359,22 +357,12 @@ public final class InferRequests {
                 + " is out of range for "
                 + datatype
                 + " ["
-                + range[0]
+                + min
                 + ", "
-                + range[1]
+                + max
                 + "]");
       }
-      long l = value.asLong();
-      if (type instanceof ByteType) {
-        return (byte) l;
-      }
-      if (type instanceof ShortType) {
-        return (short) l;
-      }
-      if (type instanceof IntegerType) {
-        return (int) l;
-      }
-      return l;
+      return IntegralTypes.narrow(type, value.asLong());
     }
     throw new Invalid(
         "input '"
@@ -387,22 +375,6 @@ public final class InferRequests {
             + datatype
             + " takes "
             + takes(type));
-  }
-
-  private static long[] range(DataType type) {
-    if (type instanceof ByteType) {
-      return new long[] {Byte.MIN_VALUE, Byte.MAX_VALUE};
-    }
-    if (type instanceof ShortType) {
-      return new long[] {Short.MIN_VALUE, Short.MAX_VALUE};
-    }
-    if (type instanceof IntegerType) {
-      return new long[] {Integer.MIN_VALUE, Integer.MAX_VALUE};
-    }
-    if (type instanceof LongType) {
-      return new long[] {Long.MIN_VALUE, Long.MAX_VALUE};
-    }
-    throw new IllegalStateException("not an integer type: " + type);
   }
 
   private static String takes(DataType type) {

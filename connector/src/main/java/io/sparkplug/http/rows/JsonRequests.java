@@ -32,7 +32,6 @@ import org.apache.spark.sql.catalyst.util.GenericArrayData;
 import org.apache.spark.sql.types.ArrayType;
 import org.apache.spark.sql.types.BinaryType;
 import org.apache.spark.sql.types.BooleanType;
-import org.apache.spark.sql.types.ByteType;
 import org.apache.spark.sql.types.CharType;
 import org.apache.spark.sql.types.DataType;
 import org.apache.spark.sql.types.DateType;
@@ -40,10 +39,7 @@ import org.apache.spark.sql.types.Decimal;
 import org.apache.spark.sql.types.DecimalType;
 import org.apache.spark.sql.types.DoubleType;
 import org.apache.spark.sql.types.FloatType;
-import org.apache.spark.sql.types.IntegerType;
-import org.apache.spark.sql.types.LongType;
 import org.apache.spark.sql.types.MapType;
-import org.apache.spark.sql.types.ShortType;
 import org.apache.spark.sql.types.StringType;
 import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
@@ -285,17 +281,8 @@ public final class JsonRequests {
     if (type instanceof MapType map) {
       return new MapNode(map);
     }
-    if (type instanceof ByteType) {
-      return new IntegerNode(type, Byte.MIN_VALUE, Byte.MAX_VALUE);
-    }
-    if (type instanceof ShortType) {
-      return new IntegerNode(type, Short.MIN_VALUE, Short.MAX_VALUE);
-    }
-    if (type instanceof IntegerType) {
-      return new IntegerNode(type, Integer.MIN_VALUE, Integer.MAX_VALUE);
-    }
-    if (type instanceof LongType) {
-      return new IntegerNode(type, Long.MIN_VALUE, Long.MAX_VALUE);
+    if (IntegralTypes.integral(type)) {
+      return new IntegerNode(type);
     }
     if (type instanceof FloatType || type instanceof DoubleType) {
       return new FloatingNode(type);
@@ -472,11 +459,11 @@ public final class JsonRequests {
     private final long min;
     private final long max;
 
-    IntegerNode(DataType type, long min, long max) {
+    IntegerNode(DataType type) {
       super("an integer (" + type.sql() + ")");
       this.type = type;
-      this.min = min;
-      this.max = max;
+      this.min = IntegralTypes.min(type);
+      this.max = IntegralTypes.max(type);
     }
 
     @Override
@@ -492,16 +479,7 @@ public final class JsonRequests {
       if (value < min || value > max) {
         return outOfRange(walk);
       }
-      if (type instanceof ByteType) {
-        return (byte) value;
-      }
-      if (type instanceof ShortType) {
-        return (short) value;
-      }
-      if (type instanceof IntegerType) {
-        return (int) value;
-      }
-      return value;
+      return IntegralTypes.narrow(type, value);
     }
 
     private Object outOfRange(Walk walk) throws IOException, Invalid {

@@ -93,16 +93,11 @@ public final class ReplySchema implements Serializable {
           id = i;
         }
         case STATUS -> {
-          expect(fields[i], type instanceof IntegerType, "int (use .cast(\"int\"))");
+          expectStatus(fields[i]);
           status = i;
         }
         case HEADERS -> {
-          expect(
-              fields[i],
-              type instanceof MapType map
-                  && map.keyType() instanceof StringType
-                  && map.valueType() instanceof StringType,
-              "map<string,string>");
+          expectHeaders(fields[i]);
           headers = i;
         }
         case "error" -> {
@@ -167,16 +162,11 @@ public final class ReplySchema implements Serializable {
           body = i;
         }
         case STATUS -> {
-          expect(fields[i], type instanceof IntegerType, "int (use .cast(\"int\"))");
+          expectStatus(fields[i]);
           status = i;
         }
         case HEADERS -> {
-          expect(
-              fields[i],
-              type instanceof MapType map
-                  && map.keyType() instanceof StringType
-                  && map.valueType() instanceof StringType,
-              "map<string,string>");
+          expectHeaders(fields[i]);
           headers = i;
         }
         default ->
@@ -193,6 +183,21 @@ public final class ReplySchema implements Serializable {
       throw missing(BODY, "the reply body (string or binary; null for an empty body)");
     }
     return new ReplySchema(id, body, binaryBody, status, headers);
+  }
+
+  /** The optional {@code status} column of both contracts. */
+  private static void expectStatus(StructField field) {
+    expect(field, field.dataType() instanceof IntegerType, "int (use .cast(\"int\"))");
+  }
+
+  /** The optional {@code headers} column of both contracts. */
+  private static void expectHeaders(StructField field) {
+    expect(
+        field,
+        field.dataType() instanceof MapType map
+            && map.keyType() instanceof StringType
+            && map.valueType() instanceof StringType,
+        "map<string,string>");
   }
 
   private static void expect(StructField field, boolean ok, String wanted) {
