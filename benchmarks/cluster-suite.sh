@@ -68,6 +68,7 @@ loads() {
   local system=$1 url=$2
   load "$system" "$url" "sequential" --connections 1
   load "$system" "$url" "open 500/s" --rate 500
+  load "$system" "$url" "open 1000/s" --rate 1000
   load "$system" "$url" "closed 64" --connections 64
 }
 
@@ -94,14 +95,15 @@ master_url=$(sed -n 's/^url=//p' "$work/master.env")
 port=$(free_port)
 lb_port=$(free_port)
 
-# submit_app NAME TRIGGER: the echo service in executor mode; prints its control port.
+# submit_app NAME TRIGGER: the echo service in executor mode, real-time batches of the recommended
+# duration (SparkPlugHttp.REAL_TIME_BATCH_DURATION); prints its control port.
 submit_app() {
   local control
   control=$(free_port)
   "$toolkit" submit --name "$1" -- --master "$master_url" --jars "$connector" \
     --conf spark.executor.memory=512m --conf spark.ui.enabled=false \
     --class io.sparkplug.cluster.ServingApp "$tests_jar" \
-    "service=echo,mode=executor,plan=echo,port=$port,path=/echo,controlPort=$control,checkpoint=$work/ckpt-$1,trigger=$2" \
+    "service=echo,mode=executor,plan=echo,port=$port,path=/echo,controlPort=$control,checkpoint=$work/ckpt-$1,trigger=$2,batchSeconds=60" \
     > /dev/null
   echo "$control"
 }
@@ -129,8 +131,10 @@ for trigger in micro-batch real-time; do
   # (in real-time mode from the next batch's readers).
   "$toolkit" worker start 127.0.0.3 --cores 1 --memory 1g --webui-port "$(free_port)" > /dev/null
   await_serving "$control" 2
-  for _ in $(seq 1 120); do
-    curl -fsS --max-time 2 "http://127.0.0.3:$port/-/health" > /dev/null 2>&1 && break
+  # In real-time mode its reader starts at the next boundary (up to 60 s): wait until the new
+  # server answers a request of its own within 2 s, at most 150 s.
+  for _ in $(seq 1 75); do
+    curl -fsS --max-time 2 -d warm "http://127.0.0.3:$port/echo" > /dev/null 2>&1 && break
     sleep 0.5
   done
   loads "executor mode, $trigger, 2 executors" "http://127.0.0.1:$lb_port/echo"
@@ -157,8 +161,9 @@ ceiling = {r["load"]: r for r in rows if r["system"].startswith("bare")}
 out = ["<!-- cluster-suite:start -->", "## Per-executor serving on a standalone cluster", "",
        f"Machine: {sys.argv[2]}. Date: {sys.argv[3]}. Command: `{sys.argv[4]}`.", "",
        "A Master and Workers on 127.0.0.2 and 127.0.0.3 (one core, 1 GB each), executors in their"
-       " own JVMs, `ServingApp` (echo, upper-cased) submitted with `spark-submit` in executor mode"
-       " (micro-batch, then real-time with 5 s batches), HAProxy (the tests' configuration) in front. The ceiling is bare Netty on"
+       " own JVMs, `ServingApp` (echo, upper-cased; its session built with `SparkPlugHttp.servingSession`)"
+       " submitted with `spark-submit` in executor mode (micro-batch, then real-time with 60 s"
+       " batches, the recommended duration), HAProxy (the tests' configuration) in front. The ceiling is bare Netty on"
        " the same two addresses behind the same HAProxy. Every process shares the same 2 cores.", "",
        "| system | load | throughput req/s | p50 ms | p90 ms | p99 ms | max ms | errors | throughput vs ceiling |",
        "|---|---|---|---|---|---|---|---|---|"]

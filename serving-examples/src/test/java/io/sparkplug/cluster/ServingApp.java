@@ -35,8 +35,10 @@ import org.apache.spark.sql.types.StructType;
 /**
  * The application the cluster tests submit with {@code spark-submit}, as a user would submit a
  * serving job. Each argument {@code
- * service=NAME,mode=M,plan=P,port=N,checkpoint=DIR[,path=/p][,controlPort=N][,trigger=real-time]}
- * starts one query; every reply carries {@code x-served-by}, the executor that computed it.
+ * service=NAME,mode=M,plan=P,port=N,checkpoint=DIR[,path=/p][,controlPort=N][,trigger=real-time][,batchSeconds=S]}
+ * starts one query (real-time batches of {@code S} seconds, 5 unless given, so that a new
+ * executor's server gets its reader soon); every reply carries {@code x-served-by}, the executor
+ * that computed it. The session has {@link SparkPlugHttp#servingConf()}, as a user's job would.
  *
  * <ul>
  *   <li>{@code plan=echo}: the body upper-cased, computed where the request was read;
@@ -61,11 +63,9 @@ public final class ServingApp {
   private ServingApp() {}
 
   public static void main(String[] args) throws Exception {
+    // The one-step serving settings, as a user's job would start its session.
     SparkSession spark =
-        SparkSession.builder()
-            .appName("sparkplug-cluster-test")
-            .config("spark.sql.adaptive.enabled", "false")
-            .config("spark.sql.streaming.pollingDelay", "1ms")
+        SparkPlugHttp.servingSession(SparkSession.builder().appName("sparkplug-cluster-test"))
             .getOrCreate();
     // One line per progress report, "progress NAME BATCH rows N": the tests' readiness signal (a
     // first
@@ -160,7 +160,7 @@ public final class ServingApp {
           .queryName(service.get("service"))
           .foreach(SparkPlugHttp.replyWriter())
           .outputMode("update")
-          .trigger(Trigger.RealTime("5 seconds"))
+          .trigger(Trigger.RealTime(service.getOrDefault("batchSeconds", "5") + " seconds"))
           .option("checkpointLocation", checkpoint)
           .start();
     }
