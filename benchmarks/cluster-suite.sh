@@ -5,6 +5,7 @@
 #
 #   benchmarks/cluster-suite.sh            # about 10 minutes on 2 cores
 #   QUICK=1 benchmarks/cluster-suite.sh    # shorter loads, for trying the script
+#   TRIGGERS=real-time benchmarks/cluster-suite.sh   # one trigger only
 #
 # Every process is started through docker/local/sparkplug-local (PIDs recorded, stopped by PID)
 # or here (PID recorded, bounded by --max-seconds). All traffic stays on loopback addresses.
@@ -118,7 +119,7 @@ await_answers() {
   exit 1
 }
 
-for trigger in micro-batch real-time; do
+for trigger in ${TRIGGERS:-micro-batch real-time}; do
   "$toolkit" worker start 127.0.0.2 --cores 1 --memory 1g --webui-port "$(free_port)" > /dev/null
   control=$(submit_app "bench-$trigger" "$trigger")
   await_serving "$control" 1
