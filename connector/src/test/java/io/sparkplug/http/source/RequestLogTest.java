@@ -122,4 +122,32 @@ class RequestLogTest {
         tookNanos.get() < java.util.concurrent.TimeUnit.SECONDS.toNanos(30),
         "took " + tookNanos.get() / 1_000_000 + " ms");
   }
+
+  @Test
+  void takenRecordsAreLetGoAtOnceAndRangesKeepTheirsUntilTheCommit() throws Exception {
+    RequestLog log = new RequestLog();
+    for (int i = 0; i < 5; i++) {
+      log.accept(record("r" + i));
+    }
+    assertEquals("r0", log.take(0).record().id());
+    RequestLog.Taken second = log.take(0);
+    assertEquals("r1", second.record().id());
+    assertEquals(2, second.offset());
+    assertEquals(3, log.retained(), "the two taken records are still held");
+    assertEquals(List.of("r2", "r3", "r4"), ids(log.unplanned()));
+    log.commit(2);
+    assertEquals(3, log.retained());
+    assertEquals("r2", log.take(0).record().id());
+    assertEquals(2, log.backlog());
+
+    RequestLog ranges = new RequestLog();
+    for (int i = 0; i < 4; i++) {
+      ranges.accept(record("m" + i));
+    }
+    assertEquals(List.of("m0", "m1", "m2"), ids(ranges.plan(0, 3)));
+    assertEquals(List.of("m0", "m1", "m2"), ids(ranges.plan(0, 3)), "a retried task's range");
+    assertEquals(4, ranges.retained());
+    ranges.commit(3);
+    assertEquals(1, ranges.retained());
+  }
 }
