@@ -28,7 +28,8 @@ record LoadOptions(
     int connections,
     int maxConnections,
     double drainTimeoutSeconds,
-    long timeoutMillis) {
+    long timeoutMillis,
+    boolean perSecond) {
 
   enum Mode {
     /** Requests leave at fixed intended times regardless of how fast replies come back. */
@@ -42,8 +43,9 @@ record LoadOptions(
       usage: LoadGenerator --url http://127.0.0.1:PORT/path [--rate R] [--duration S]
              [--connections C] [--max-connections M] [--method GET|POST]
              [--body STRING | --body-file FILE] [--header K:V]... [--warmup S]
-             [--drain-timeout S] [--timeout-ms MS]
-        with --rate: open loop at R requests/s; without it: closed loop.""";
+             [--drain-timeout S] [--timeout-ms MS] [--per-second true]
+        with --rate: open loop at R requests/s; without it: closed loop.
+        --per-second true adds maxMsBySecond: the slowest success sent in each second.""";
 
   private static final Set<String> KNOWN =
       Set.of(
@@ -58,7 +60,8 @@ record LoadOptions(
           "--header",
           "--warmup",
           "--drain-timeout",
-          "--timeout-ms");
+          "--timeout-ms",
+          "--per-second");
 
   private static final double MAX_SECONDS = 24 * 3600;
   private static final int MAX_CONNECTIONS = 10_000;
@@ -95,7 +98,16 @@ record LoadOptions(
         connections,
         maxConnections,
         a.decimal("--drain-timeout", 10, 0, false, MAX_SECONDS),
-        a.integer("--timeout-ms", 30_000, 1, Integer.MAX_VALUE));
+        a.integer("--timeout-ms", 30_000, 1, Integer.MAX_VALUE),
+        perSecond(a.string("--per-second").orElse("false")));
+  }
+
+  private static boolean perSecond(String raw) {
+    return switch (raw.trim().toLowerCase(Locale.ROOT)) {
+      case "true" -> true;
+      case "false" -> false;
+      default -> throw new InvalidArgumentException("--per-second", "must be true or false");
+    };
   }
 
   private static URI parseUrl(Optional<String> raw) {

@@ -9,7 +9,8 @@ import java.util.Map;
 
 /**
  * Outcome of one run. {@link #toJson()} is the machine-readable line scripts consume; {@link
- * #summary()} is for people. {@code rate} is null in closed-loop mode, where there is no target.
+ * #summary()} is for people. {@code rate} is null in closed-loop mode, where there is no target;
+ * {@code maxMsBySecond} (the slowest success of each second of sending) is null unless asked for.
  */
 public record LoadResult(
     String mode,
@@ -27,7 +28,8 @@ public record LoadResult(
     double p999Ms,
     double maxMs,
     int peakConnections,
-    Map<String, Long> errorKinds) {
+    Map<String, Long> errorKinds,
+    double[] maxMsBySecond) {
 
   private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -48,6 +50,9 @@ public record LoadResult(
     fields.put("p99Ms", p99Ms);
     fields.put("p999Ms", p999Ms);
     fields.put("maxMs", maxMs);
+    if (maxMsBySecond != null) {
+      fields.put("maxMsBySecond", maxMsBySecond);
+    }
     try {
       return JSON.writeValueAsString(fields);
     } catch (JsonProcessingException e) {

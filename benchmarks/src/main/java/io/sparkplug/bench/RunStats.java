@@ -1,5 +1,6 @@
 package io.sparkplug.bench;
 
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -22,6 +23,11 @@ final class RunStats {
   private long errors;
   private long non2xx;
   private long lastCompletionNanos;
+
+  /** The slowest success per second of intended send time since the measure start, in micros. */
+  private long[] maxMicrosBySecond = new long[64];
+
+  private int seconds;
 
   RunStats(long measureFromNanos) {
     this.measureFromNanos = measureFromNanos;
@@ -46,7 +52,15 @@ final class RunStats {
     if (status >= 200 && status < 300) {
       ok++;
       // Only successes feed the histogram: a fast 404 or 503 would flatter the percentiles.
-      latencyMicros.recordValue(Math.max(0, (nowNanos - intendedNanos) / 1_000));
+      long micros = Math.max(0, (nowNanos - intendedNanos) / 1_000);
+      latencyMicros.recordValue(micros);
+      int second = (int) ((intendedNanos - measureFromNanos) / 1_000_000_000L);
+      if (second >= maxMicrosBySecond.length) {
+        maxMicrosBySecond =
+            Arrays.copyOf(maxMicrosBySecond, Math.max(second + 1, maxMicrosBySecond.length * 2));
+      }
+      maxMicrosBySecond[second] = Math.max(maxMicrosBySecond[second], micros);
+      seconds = Math.max(seconds, second + 1);
     } else {
       non2xx++;
     }
@@ -87,7 +101,16 @@ final class RunStats {
         millis(latencyMicros.getValueAtPercentile(99.9)),
         millis(latencyMicros.getMaxValue()),
         peakConnections,
-        Map.copyOf(errorKinds));
+        Map.copyOf(errorKinds),
+        options.perSecond() ? bySecond() : null);
+  }
+
+  private double[] bySecond() {
+    double[] millis = new double[seconds];
+    for (int i = 0; i < seconds; i++) {
+      millis[i] = millis(maxMicrosBySecond[i]);
+    }
+    return millis;
   }
 
   private static double millis(long micros) {
