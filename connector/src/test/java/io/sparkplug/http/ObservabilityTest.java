@@ -327,32 +327,12 @@ class ObservabilityTest {
           .pollInterval(Duration.ofMillis(100))
           .until(
               () ->
-                  uiMetricTotal("replies delivered") >= 4
-                      && uiMetricTotal("requests read") >= 4
-                      && uiMetricTotal("request body bytes read") >= 16);
+                  TestSpark.uiMetricTotal("replies delivered") >= 4
+                      && TestSpark.uiMetricTotal("requests read") >= 4
+                      && TestSpark.uiMetricTotal("request body bytes read") >= 16);
     } finally {
       echo.stop();
     }
-  }
-
-  /** The sum of a named metric over every finished SQL execution in Spark's status store. */
-  private static long uiMetricTotal(String name) {
-    long total = 0;
-    var executions =
-        scala.jdk.javaapi.CollectionConverters.asJava(
-            TestSpark.session().sharedState().statusStore().executionsList());
-    for (var execution : executions) {
-      var values = execution.metricValues();
-      if (values == null) {
-        continue;
-      }
-      for (var metric : scala.jdk.javaapi.CollectionConverters.asJava(execution.metrics())) {
-        if (metric.name().equals(name) && values.contains(metric.accumulatorId())) {
-          total += Long.parseLong(values.apply(metric.accumulatorId()).replace(",", "").trim());
-        }
-      }
-    }
-    return total;
   }
 
   @Test

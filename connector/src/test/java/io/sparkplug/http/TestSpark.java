@@ -135,6 +135,26 @@ public final class TestSpark {
     }
   }
 
+  /** The sum of a named metric over every finished SQL execution in Spark's status store. */
+  public static long uiMetricTotal(String name) {
+    long total = 0;
+    var executions =
+        scala.jdk.javaapi.CollectionConverters.asJava(
+            session().sharedState().statusStore().executionsList());
+    for (var execution : executions) {
+      var values = execution.metricValues();
+      if (values == null) {
+        continue;
+      }
+      for (var metric : scala.jdk.javaapi.CollectionConverters.asJava(execution.metrics())) {
+        if (metric.name().equals(name) && values.contains(metric.accumulatorId())) {
+          total += Long.parseLong(values.apply(metric.accumulatorId()).replace(",", "").trim());
+        }
+      }
+    }
+    return total;
+  }
+
   public static Path tempDir() {
     try {
       return Files.createTempDirectory("sparkplug-test");

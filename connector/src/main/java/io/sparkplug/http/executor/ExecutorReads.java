@@ -22,20 +22,23 @@ public final class ExecutorReads {
   private ExecutorReads() {}
 
   /**
+   * A range's records, and whether they were fetched from the owner's internal endpoint (the {@code
+   * requestsFetched} metric) rather than read from this JVM's log.
+   */
+  public record Range(RequestRecord[] records, boolean fetched) {}
+
+  /**
    * The records of server {@code instance} in {@code (from, to]}, read here when this JVM runs that
    * server, else fetched from its {@code owner}.
    */
-  public static RequestRecord[] read(
+  public static Range read(
       SourceContext context, String instance, JvmAddress owner, long from, long to)
       throws IOException {
     ExecutorServer local = ExecutorServers.ensure(context);
-    List<RequestRecord> records;
     if (local.instance().equals(instance)) {
-      records = local.read(from, to);
-    } else {
-      records = fetch(instance, owner, from, to);
+      return new Range(local.read(from, to).toArray(new RequestRecord[0]), false);
     }
-    return records.toArray(new RequestRecord[0]);
+    return new Range(fetch(instance, owner, from, to).toArray(new RequestRecord[0]), true);
   }
 
   /**

@@ -154,6 +154,11 @@ public final class ExecutorServer {
     return service.instance();
   }
 
+  /** The source this server serves. */
+  SourceContext context() {
+    return context;
+  }
+
   public RequestLog log() {
     return log;
   }

@@ -1,5 +1,6 @@
 package io.sparkplug.http.executor;
 
+import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
 
 /** The executor servers of this JVM, one per running executor-mode source. */
@@ -15,6 +16,11 @@ public final class ExecutorServers {
         context.key(),
         (key, running) ->
             running != null && !running.isClosed() ? running : ExecutorServer.start(context));
+  }
+
+  /** The servers running in this JVM now. */
+  static List<ExecutorServer> running() {
+    return List.copyOf(SERVERS.values());
   }
 
   static void forget(String key, ExecutorServer server) {

@@ -9,6 +9,7 @@ import io.sparkplug.http.reply.ReplyTarget.Outcome;
 import io.sparkplug.http.rows.ReplyRows;
 import io.sparkplug.http.rows.ReplySchema;
 import java.io.IOException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -29,18 +30,32 @@ import org.apache.spark.sql.connector.write.WriterCommitMessage;
  * already answered is dropped by the service and counted.
  */
 final class HttpDataWriter implements DataWriter<InternalRow> {
-  private static final long FORWARD_WAIT_SECONDS = 60;
+  private static final Duration FORWARD_WAIT = Duration.ofSeconds(60);
 
   private final ReplyRows rows;
   private final Map<String, JvmAddress> addresses;
+  private final Duration forwardWait;
   private final List<CompletableFuture<Outcome>> forwarded = new ArrayList<>();
   private long delivered;
   private long dropped;
   private long unroutable;
 
   HttpDataWriter(ReplySchema schema, String userContentType, Map<String, JvmAddress> addresses) {
+    this(schema, userContentType, addresses, FORWARD_WAIT);
+  }
+
+  /**
+   * @param forwardWait how long {@link #commit()} waits for forwarded replies to be acknowledged
+   *     (60 s in production; tests of the failure shorten it)
+   */
+  HttpDataWriter(
+      ReplySchema schema,
+      String userContentType,
+      Map<String, JvmAddress> addresses,
+      Duration forwardWait) {
     this.rows = new ReplyRows(schema, userContentType);
     this.addresses = addresses;
+    this.forwardWait = forwardWait;
   }
 
   @Override
@@ -77,7 +92,7 @@ final class HttpDataWriter implements DataWriter<InternalRow> {
 
   @Override
   public WriterCommitMessage commit() throws IOException {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(FORWARD_WAIT_SECONDS);
+    long deadline = System.nanoTime() + forwardWait.toNanos();
     for (CompletableFuture<Outcome> outcome : forwarded) {
       try {
         count(outcome.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS));

@@ -3,6 +3,7 @@ package io.sparkplug.http.source;
 import io.sparkplug.http.config.Mode;
 import io.sparkplug.http.config.ServiceOptions;
 import io.sparkplug.http.metrics.RequestBodyBytes;
+import io.sparkplug.http.metrics.RequestsFetched;
 import io.sparkplug.http.metrics.RequestsRead;
 import io.sparkplug.http.rows.RequestSchema;
 import io.sparkplug.http.source.drivermode.DriverMicroBatchStream;
@@ -34,6 +35,9 @@ public final class HttpScan implements ScanBuilder, Scan {
 
   @Override
   public CustomMetric[] supportedCustomMetrics() {
+    if (options.mode() == Mode.EXECUTOR) {
+      return new CustomMetric[] {new RequestsRead(), new RequestBodyBytes(), new RequestsFetched()};
+    }
     return new CustomMetric[] {new RequestsRead(), new RequestBodyBytes()};
   }
 

@@ -18,7 +18,7 @@ import org.apache.spark.sql.connector.read.streaming.SupportsRealTimeRead;
 public abstract class RealTimeReader implements SupportsRealTimeRead<InternalRow> {
   private static final RecordStatus NO_RECORD = RecordStatus.newStatusWithoutArrivalTime(false);
 
-  private final ReadCounts counts = new ReadCounts();
+  private final ReadCounts counts = new ReadCounts(false);
   protected long offset;
   private InternalRow current;
 

@@ -34,6 +34,7 @@ record ExecutorReadPartition(
 
   @Override
   public PartitionReader<InternalRow> createReader() throws IOException {
-    return new MicroBatchPartitionReader(ExecutorReads.read(context, instance, owner, from, to));
+    ExecutorReads.Range range = ExecutorReads.read(context, instance, owner, from, to);
+    return new MicroBatchPartitionReader(range.records(), range.fetched());
   }
 }
