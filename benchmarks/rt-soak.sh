@@ -19,13 +19,13 @@ seconds=${1:-1800}
 rate=${RATE:-1000}
 interval=${INTERVAL:-20}
 port=${PORT:-19310}
-# Bounds. The live heap rises within each real-time batch (the request log keeps every request
-# of the running batch until Spark commits it: about 1 KB each, so up to 60 MB at 1,000/s with
-# 60 s batches) and falls at the boundary, so the script compares the lowest sample of the first
-# 60 s with the lowest of the last 60 s: that may grow by at most HEAP_SLACK_MB (Spark's bounded
-# history: the last 100 progress reports, UI data of the last 1,000 executions, jobs and stages).
-# Descriptors may end at most FD_SLACK above their first sample (the generator's keep-alive
-# connections, Spark's log files).
+# Bounds. The live heap may rise within a real-time batch (Spark's per-batch state; until
+# 2026-12-02 also the request log, which kept every request of the running batch until the commit)
+# and fall at the boundary, so the script compares the lowest sample of the first 60 s with the
+# lowest of the last 60 s: that may grow by at most HEAP_SLACK_MB (Spark's bounded history: the
+# last 100 progress reports, UI data of the last 1,000 executions, jobs and stages). Descriptors
+# may end at most FD_SLACK above their first sample (the generator's keep-alive connections,
+# Spark's log files).
 heap_slack_mb=${HEAP_SLACK_MB:-32}
 fd_slack=${FD_SLACK:-32}
 (( seconds >= 60 && seconds <= 7200 )) || { echo "SECONDS must be 60..7200" >&2; exit 2; }
