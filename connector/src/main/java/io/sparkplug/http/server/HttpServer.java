@@ -48,8 +48,10 @@ final class HttpServer {
     this.tls = settings.tls() ? TlsContexts.server(settings) : null;
   }
 
-  static HttpServer bind(ServerSettings settings) {
+  /** Binds {@code settings.port()} with {@code first} already served there. */
+  static HttpServer bind(ServerSettings settings, HttpService first) {
     HttpServer server = new HttpServer(settings);
+    server.addService(first);
     ServerBootstrap bootstrap =
         NettyResources.serverBootstrap()
             .option(ChannelOption.SO_BACKLOG, 1024)

@@ -47,7 +47,7 @@ public final class HttpService implements ReplyTarget {
 
   private volatile boolean accepting = true;
   private volatile BooleanSupplier healthCheck = () -> true;
-  private HttpServer server;
+  private volatile HttpServer server;
   private long lastSummarizedAccepted;
 
   private HttpService(ServiceOptions options, Consumer<RequestRecord> requests) {
@@ -109,8 +109,14 @@ public final class HttpService implements ReplyTarget {
   public static HttpService start(
       ServiceOptions options, String host, int port, Consumer<RequestRecord> requests) {
     HttpService service = new HttpService(options, requests);
-    service.server = ServerRegistry.register(ServerSettings.of(options, host, port), service);
+    // Routable before the first request can arrive: a reply to it must find this service.
     ReplyDispatcher.register(service.instance, service);
+    try {
+      service.server = ServerRegistry.register(ServerSettings.of(options, host, port), service);
+    } catch (RuntimeException e) {
+      ReplyDispatcher.unregister(service.instance);
+      throw e;
+    }
     service.scheduleSummary();
     return service;
   }

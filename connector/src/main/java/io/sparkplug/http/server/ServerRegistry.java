@@ -16,8 +16,11 @@ final class ServerRegistry {
   static synchronized HttpServer register(ServerSettings settings, HttpService service) {
     HttpServer server = SERVERS.get(settings.port());
     if (server == null) {
-      server = HttpServer.bind(settings);
+      // The service is on the server before the port accepts: no request finds the port open and
+      // the path missing (a 404 in the instant between the two).
+      server = HttpServer.bind(settings, service);
       SERVERS.put(settings.port(), server);
+      return server;
     } else {
       String differs = server.settings().firstDifference(settings);
       if (differs != null) {
