@@ -36,7 +36,9 @@ import org.apache.spark.sql.types.StructType;
  * The application the cluster tests submit with {@code spark-submit}, as a user would submit a
  * serving job. Each argument {@code
  * service=NAME,mode=M,plan=P,port=N,checkpoint=DIR[,path=/p][,controlPort=N][,trigger=real-time]}
- * starts one query; every reply carries {@code x-served-by}, the executor that computed it.
+ * starts one query (also {@code host}, {@code drainTimeout}, {@code numPartitions}, {@code
+ * authToken}, {@code tlsCertFile} and {@code tlsKeyFile}, passed on as source options); every reply
+ * carries {@code x-served-by}, the executor that computed it.
  *
  * <ul>
  *   <li>{@code plan=echo}: the body upper-cased, computed where the request was read;
@@ -126,7 +128,15 @@ public final class ServingApp {
             .option("mode", service.getOrDefault("mode", "driver"))
             .option("requestTimeout", service.getOrDefault("requestTimeout", "10s"));
     for (String option :
-        List.of("controlPort", "host", "drainTimeout", "path", "numPartitions", "authToken")) {
+        List.of(
+            "controlPort",
+            "host",
+            "drainTimeout",
+            "path",
+            "numPartitions",
+            "authToken",
+            "tlsCertFile",
+            "tlsKeyFile")) {
       if (service.containsKey(option)) {
         reader = reader.option(option, service.get(option));
       }
