@@ -102,7 +102,8 @@ worker_start() {
   local host=$1
   shift
   local opt_cores=1 opt_memory=1g opt_port=0 opt_webui_port=8081 opt_master="" opt_timeout=120
-  parse_options "cores memory port webui-port master timeout" "$@"
+  local opt_cgroup=""
+  parse_options "cores memory port webui-port master timeout cgroup" "$@"
   local name="worker-$host" pid master
   master=${opt_master:-$(master_url)}
   if pid=$(live_pid "$name"); then
@@ -114,11 +115,22 @@ worker_start() {
       spark_command org.apache.spark.deploy.worker.Worker "$master" \
       --host "$host" --port "$opt_port" --cores "$opt_cores" --memory "$opt_memory" \
       --webui-port "$opt_webui_port" --work-dir "$work"
+    local enter=()
+    if [ -n "$opt_cgroup" ]; then
+      # --cgroup: the Worker starts inside this cgroup v2 directory, so the Worker and every
+      # executor it forks belong to it from their first socket on (a socket keeps the cgroup of
+      # its creator): iptables -m cgroup --path can then cut everything this "host" sends.
+      mkdir -p "$opt_cgroup" || die "cannot create the cgroup $opt_cgroup"
+      [ -w "$opt_cgroup/cgroup.procs" ] || die "$opt_cgroup is no writable cgroup v2 directory"
+      # The shell moves itself (the PID start_daemon records) into the cgroup, then execs on.
+      # shellcheck disable=SC2016
+      enter=(sh -c 'echo $$ > "$0/cgroup.procs" && exec "$@"' "$opt_cgroup")
+    fi
     # SPARK_LOCAL_IP binds the Worker's web UI, and the executors it starts, to HOST.
-    pid=$(start_daemon "$name" env SPARK_LOCAL_IP="$host" SPARK_LOCAL_DIRS="$work/local" \
-      "${SPARK_CMD[@]}")
+    pid=$(start_daemon "$name" "${enter[@]}" env SPARK_LOCAL_IP="$host" \
+      SPARK_LOCAL_DIRS="$work/local" "${SPARK_CMD[@]}")
     write_env "$name" "host=$host" "master=$master" "webui=http://$host:$opt_webui_port" \
-      "work=$work" "log=$(log_file "$name")"
+      "work=$work" "log=$(log_file "$name")" ${opt_cgroup:+"cgroup=$opt_cgroup"}
     log "$name starting (pid $pid), $opt_cores core(s), $opt_memory"
   fi
   if ! wait_for "$opt_timeout" "$name to register with $master" worker_registered "$name"; then

@@ -3,6 +3,8 @@ package io.sparkplug.cluster;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.net.URI;
@@ -20,6 +22,7 @@ import java.util.function.BooleanSupplier;
 import java.util.function.Predicate;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -41,8 +44,10 @@ import org.junit.jupiter.api.Timeout;
  * plus {@link #SLACK}). Each prints its figures (requests, failures, slowest failure, time to
  * drain, time to recover), which docs/operations.md records.
  *
- * <p>The partition needs root and iptables ({@code .ci/run} installs it); the rules carry the
- * comment {@value #RULE_TAG} and are deleted in a finally block and again in {@link #stop()}.
+ * <p>The partition needs root, iptables ({@code .ci/run} installs it) and a writable cgroup v2
+ * hierarchy: the victim's Worker starts inside the cgroup {@value #RULE_TAG}, so that it and its
+ * executor can be matched by {@code iptables -m cgroup}. The rules carry the comment {@value
+ * #RULE_TAG} and are deleted in a finally block and again in {@link #stop()}.
  */
 @Timeout(420)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
@@ -69,7 +74,14 @@ class ClusterFaultsIT {
   private static final Duration BALANCER_SERVER_TIMEOUT = REQUEST_TIMEOUT.plusSeconds(2);
 
   private static final int RATE = 20;
+
+  /** The comment on every iptables rule of this class, and the name of the victim's cgroup. */
   private static final String RULE_TAG = "sparkplug-cluster-faults-it";
+
+  /** The cgroup v2 directory the victim's Worker and executor run in. */
+  private static Path victimCgroup;
+
+  private static final ObjectMapper JSON = new ObjectMapper();
 
   private static long classStart;
   private static LocalCluster cluster;
@@ -87,12 +99,16 @@ class ClusterFaultsIT {
   @BeforeAll
   static void start() throws Exception {
     classStart = System.nanoTime();
+    // The cgroup first: a rule naming a cgroup that does not exist cannot even be checked for.
+    victimCgroup = createVictimCgroup();
     deletePartitionRules();
     connectorJar = ClusterTests.requiredFile("sparkplug.connector.jar");
     testsJar = ClusterTests.requiredFile("sparkplug.tests.jar");
     cluster = LocalCluster.create("ClusterFaultsIT");
     cluster.startMaster();
-    hdfs = cluster.startWorkersAndHdfs(List.of(WORKERS), 1, "1g");
+    // The victim's Worker, and so the executor it forks, start inside the cgroup: every socket
+    // they open carries it, including those to the driver and the Master at 127.0.0.1.
+    hdfs = cluster.startWorkersAndHdfs(List.of(WORKERS), 1, "1g", Map.of(VICTIM, victimCgroup));
     report("cluster and HDFS up", classStart);
     executorPort = FreePorts.onEvery(WORKERS);
     controlPort = FreePorts.on("127.0.0.1");
@@ -116,9 +132,13 @@ class ClusterFaultsIT {
         signal("CONT", pid);
       }
     } finally {
-      ClusterTests.closeAndAssertNothingLeft(cluster);
-      figures.forEach(System.out::println);
-      report("whole class", classStart);
+      try {
+        ClusterTests.closeAndAssertNothingLeft(cluster);
+      } finally {
+        removeVictimCgroup();
+        figures.forEach(System.out::println);
+        report("whole class", classStart);
+      }
     }
   }
 
@@ -179,25 +199,44 @@ class ClusterFaultsIT {
   }
 
   /**
-   * The victim's executor cut off: every packet to or from 127.0.0.13 is dropped for 20 s.
-   * HAProxy's health checks must drain it; after healing, it must serve again. On loopback this
-   * cuts every connection made to the victim (HAProxy, the driver's calls to it, the Master's link
-   * to its Worker) but not those the executor opens to the driver at 127.0.0.1, which leave with
-   * source address 127.0.0.1: Spark's task traffic and the server's status calls go on.
+   * The victim cut off both ways for 20 s: every packet to or from 127.0.0.13 is dropped, and so is
+   * every packet the victim's Worker and executor send (their cgroup), which also cuts what they
+   * send to the driver and the Master at 127.0.0.1 (on loopback those connections leave with source
+   * address 127.0.0.1, so the address rules alone left them open). The test proves it is two-way:
+   * HAProxy's health checks to the victim fail (it must drain it within 10 s), and the driver's
+   * directory hears nothing from the victim's server for longer than the 5 s after which it counts
+   * a server lost (with the address rules alone its status calls went on every second). After
+   * healing, the victim must serve again.
    */
   @Test
   @Order(1)
   void partitionedExecutorIsDrainedAndServesAfterHealing() throws Exception {
     String victimId = executorIdOn(VICTIM);
+    long victimPid = cluster.executorPids(VICTIM).get(0);
+    String cgroupLine = Files.readString(Path.of("/proc/" + victimPid + "/cgroup")).strip();
+    assertTrue(
+        cgroupLine.lines().anyMatch(line -> line.equals("0::/" + RULE_TAG)),
+        "the victim executor " + victimPid + " is not in cgroup " + RULE_TAG + ": " + cgroupLine);
+    String victimInstance = victimServer().path("instance").asText();
     FaultLoad load = balancerLoad("partition");
     load.start(RATE, Duration.ofSeconds(50));
     long faultAt = awaitLoadTime(load, 8_000);
     long drainedAt;
+    long silentAt;
     long healedAt;
+    long longestSilenceMs;
     addPartitionRules();
     try {
       drainedAt = awaitStatus(load, VICTIM_SERVER, "DOWN", Duration.ofSeconds(15));
+      // The executor's status calls to the driver (every second) no longer arrive.
+      silentAt =
+          awaitUntilMs(
+              load,
+              "the driver's directory hears nothing from the victim's server for 6 s",
+              Duration.ofSeconds(15),
+              () -> lastSeenMsAgo(victimInstance) > 6_000);
       awaitLoadTime(load, faultAt + 20_000);
+      longestSilenceMs = lastSeenMsAgo(victimInstance);
     } finally {
       deletePartitionRules();
     }
@@ -206,10 +245,16 @@ class ClusterFaultsIT {
     long servesAt = awaitDirectOk(load, VICTIM, Duration.ofSeconds(90));
     load.awaitEnd(Duration.ofSeconds(60).plus(DEADLINE));
     String healedId = executorIdOn(VICTIM);
+    String healedInstance = victimServer().path("instance").asText();
+    // From the executor's side (printed, not asserted: whether its server gives up within the
+    // 20 s depends on where its 5 s call timeouts fall): calls to the driver failed.
+    String unreachable = executorLogLine(VICTIM, "driver unreachable for");
     long servedThroughBalancer =
         load.firstStart(healedAt, e -> e.ok() && e.servedBy().equals(healedId));
     record(
-        "partition (iptables DROP to and from " + VICTIM + " for 20 s)",
+        "two-way partition (iptables DROP to and from "
+            + VICTIM
+            + " and from the victim's cgroup, 20 s)",
         load,
         faultAt,
         healedAt,
@@ -217,13 +262,20 @@ class ClusterFaultsIT {
         servesAt - healedAt,
         String.format(
             Locale.ROOT,
-            "HAProxy DOWN after %d ms, UP %d ms after healing; victim executor %s -> %s; "
-                + "first reply from it through HAProxy %d ms after healing",
+            "HAProxy DOWN after %d ms, UP %d ms after healing; the driver heard nothing from the"
+                + " victim's server for 6 s at %d ms, %d ms at healing; victim executor %s -> %s,"
+                + " server %s -> %s; first reply from it through HAProxy %d ms after healing;"
+                + " executor log: %s",
             drainedAt - faultAt,
             upAt - healedAt,
+            silentAt - faultAt,
+            longestSilenceMs,
             victimId,
             healedId,
-            servedThroughBalancer < 0 ? -1 : servedThroughBalancer - healedAt));
+            victimInstance,
+            healedInstance,
+            servedThroughBalancer < 0 ? -1 : servedThroughBalancer - healedAt,
+            unreachable.replaceFirst(".*sparkplug-http: ", "")));
     assertNoViolations(load);
     assertTrue(drainedAt - faultAt < 10_000, "drained after " + (drainedAt - faultAt) + " ms");
   }
@@ -522,10 +574,75 @@ class ClusterFaultsIT {
 
   // ---- faults ----------------------------------------------------------------------------------
 
+  /**
+   * Every packet to or from the victim's address, and every packet its Worker and executor send
+   * (matched by their cgroup, whatever the source address).
+   */
   private static List<List<String>> partitionRules() {
     return List.of(
         List.of("INPUT", "-d", VICTIM, "-m", "comment", "--comment", RULE_TAG, "-j", "DROP"),
-        List.of("INPUT", "-s", VICTIM, "-m", "comment", "--comment", RULE_TAG, "-j", "DROP"));
+        List.of("INPUT", "-s", VICTIM, "-m", "comment", "--comment", RULE_TAG, "-j", "DROP"),
+        List.of(
+            "OUTPUT",
+            "-m",
+            "cgroup",
+            "--path",
+            RULE_TAG,
+            "-m",
+            "comment",
+            "--comment",
+            RULE_TAG,
+            "-j",
+            "DROP"));
+  }
+
+  /**
+   * The victim's cgroup: a directory {@value #RULE_TAG} at the root of the cgroup v2 hierarchy
+   * (mounted at /sys/fs/cgroup, or /sys/fs/cgroup/unified beside v1 controllers), which is the path
+   * {@code iptables -m cgroup --path} names.
+   */
+  private static Path createVictimCgroup() throws IOException {
+    Path root = null;
+    for (String mount : Files.readAllLines(Path.of("/proc/self/mounts"))) {
+      String[] fields = mount.split(" ");
+      if (fields.length > 2 && fields[2].equals("cgroup2")) {
+        root = Path.of(fields[1]);
+        break;
+      }
+    }
+    if (root == null || !Files.isWritable(root)) {
+      throw new IllegalStateException(
+          "the partition needs a writable cgroup v2 hierarchy (found " + root + ")");
+    }
+    Path cgroup = root.resolve(RULE_TAG);
+    Files.createDirectories(cgroup);
+    return cgroup;
+  }
+
+  /** Removes the victim's cgroup once its processes are gone (bounded). */
+  private static void removeVictimCgroup() {
+    if (victimCgroup == null) {
+      return;
+    }
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    while (Files.isDirectory(victimCgroup)) {
+      try {
+        // rmdir: a cgroup directory holds only the kernel's files, and goes once it is empty.
+        Files.delete(victimCgroup);
+      } catch (IOException stillPopulated) {
+        if (System.nanoTime() > deadline) {
+          System.out.println(
+              "ClusterFaultsIT: cannot remove " + victimCgroup + ": " + stillPopulated);
+          return;
+        }
+        try {
+          Thread.sleep(100);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          return;
+        }
+      }
+    }
   }
 
   private static void addPartitionRules() {
@@ -719,6 +836,52 @@ class ClusterFaultsIT {
     } catch (Exception e) {
       return false;
     }
+  }
+
+  /** The victim's entry in the driver's directory of executor servers: a serving one if any. */
+  private static JsonNode victimServer() throws Exception {
+    JsonNode found = JSON.missingNode();
+    for (JsonNode server : directory().path("servers")) {
+      if (server.path("host").asText().equals(VICTIM)
+          && (found.isMissingNode() || server.path("state").asText().equals("serving"))) {
+        found = server;
+      }
+    }
+    return found;
+  }
+
+  /** How long ago the driver last heard from server {@code instance}; -1 when unreadable. */
+  private static long lastSeenMsAgo(String instance) {
+    try {
+      for (JsonNode server : directory().path("servers")) {
+        if (server.path("instance").asText().equals(instance)) {
+          return server.path("lastSeenMsAgo").asLong(-1);
+        }
+      }
+      return -1;
+    } catch (Exception e) {
+      return -1;
+    }
+  }
+
+  private static JsonNode directory() throws Exception {
+    return JSON.readTree(
+        ClusterTests.getOk(URI.create("http://127.0.0.1:" + controlPort + "/-/servers")));
+  }
+
+  /** The first line holding {@code text} in the logs of the executors on {@code host}, or "". */
+  private static String executorLogLine(String host, String text) throws IOException {
+    Path work = cluster.stateDir().resolve("work").resolve(host);
+    try (Stream<Path> files = Files.walk(work, 3)) {
+      for (Path log : files.filter(f -> f.getFileName().toString().equals("stderr")).toList()) {
+        for (String line : Files.readAllLines(log, StandardCharsets.ISO_8859_1)) {
+          if (line.contains(text)) {
+            return line;
+          }
+        }
+      }
+    }
+    return "";
   }
 
   /** The executor id that computes replies on {@code host}'s server (echo computes where read). */

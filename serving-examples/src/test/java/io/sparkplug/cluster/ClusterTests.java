@@ -88,6 +88,13 @@ final class ClusterTests {
    */
   static void awaitReady(SparkDriver driver, String service, Duration timeout, URI... servers)
       throws Exception {
+    awaitReady(driver, service, timeout, CLIENT, servers);
+  }
+
+  /** As above, asking the servers' health with {@code client} (an HTTPS client, say). */
+  static void awaitReady(
+      SparkDriver driver, String service, Duration timeout, HttpClient client, URI... servers)
+      throws Exception {
     long deadline = System.nanoTime() + timeout.toNanos();
     while (!driver.logContains("progress " + service + " ")) {
       if (!driver.isAlive()) {
@@ -105,23 +112,36 @@ final class ClusterTests {
       Thread.sleep(100);
     }
     for (URI server : servers) {
-      awaitHealthy(server, Duration.ofNanos(Math.max(1, deadline - System.nanoTime())));
+      awaitHealthy(client, server, Duration.ofNanos(Math.max(1, deadline - System.nanoTime())));
     }
   }
 
   /** Waits until {@code server}/-/health answers 200 (connection errors count as not yet). */
   static void awaitHealthy(URI server, Duration timeout) throws Exception {
+    awaitHealthy(CLIENT, server, timeout);
+  }
+
+  /** As above, asking with {@code client}. */
+  static void awaitHealthy(HttpClient client, URI server, Duration timeout) throws Exception {
     long deadline = System.nanoTime() + timeout.toNanos();
     String last = "no answer";
     while (true) {
       try {
-        HttpResponse<String> health = get(server.resolve("/-/health"));
+        // A request's timeout ends when the headers arrive: bound the body's wait too.
+        HttpResponse<String> health =
+            client
+                .sendAsync(
+                    HttpRequest.newBuilder(server.resolve("/-/health"))
+                        .timeout(Duration.ofSeconds(10))
+                        .build(),
+                    HttpResponse.BodyHandlers.ofString())
+                .get(15, java.util.concurrent.TimeUnit.SECONDS);
         if (health.statusCode() == 200) {
           return;
         }
         last = health.statusCode() + " " + health.body();
-      } catch (IOException e) {
-        last = e.toString();
+      } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+        last = e.getCause() != null ? e.getCause().toString() : e.toString();
       }
       if (System.nanoTime() > deadline) {
         throw new IllegalStateException(

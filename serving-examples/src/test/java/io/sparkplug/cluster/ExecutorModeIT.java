@@ -6,12 +6,21 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.net.SocketException;
+import java.net.SocketTimeoutException;
 import java.net.URI;
+import java.net.http.HttpClient;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -21,6 +30,7 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import javax.net.ssl.SSLHandshakeException;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -42,7 +52,7 @@ import org.junit.jupiter.api.Timeout;
  * does not depend on what ran before it, and 5 leaves a replacement executor serving. Tests 6 to 8
  * come last because they stop the shared application to submit their own: {@code /join} (a join
  * that shuffles both sides) and {@code /aggregate} (an aggregation by request id), real-time mode,
- * then a bearer token and a restart.
+ * then a bearer token and a restart that turns TLS on.
  */
 @Timeout(300)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
@@ -67,12 +77,23 @@ class ExecutorModeIT {
   private static int controlPort;
   private static int headPort;
   private static URI balancer;
+  private static CompletableFuture<TestCertificates> certificates;
 
   @BeforeAll
   // Bounded even when a blocking call ignores interrupts: the method runs in its own thread.
   @Timeout(value = 10, unit = TimeUnit.MINUTES, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
   static void startClusterAndSubmit() throws Exception {
     classStart = System.nanoTime();
+    // Test 8's certificates: a few keytool runs, made while the cluster starts.
+    certificates =
+        CompletableFuture.supplyAsync(
+            () -> {
+              try {
+                return TestCertificates.create(List.of(WORKERS));
+              } catch (Exception e) {
+                throw new IllegalStateException("cannot make the test certificates", e);
+              }
+            });
     connectorJar = ClusterTests.requiredFile("sparkplug.connector.jar");
     testsJar = ClusterTests.requiredFile("sparkplug.tests.jar");
     cluster = LocalCluster.create("ExecutorModeIT");
@@ -454,52 +475,70 @@ class ExecutorModeIT {
   }
 
   /**
-   * Security options and a restart, in executor mode on the cluster: a bearer token on every
-   * executor server (health stays open for HAProxy), and the same application submitted again with
-   * the same checkpoint, serving again behind the balancer with batch ids that continue the first
-   * run's. Two submissions of a small application: about a minute each on two cores.
+   * Security options and a restart, in executor mode on the cluster. Run 1: a bearer token on every
+   * executor server (health stays open for HAProxy), asserted through the balancer. Run 2: the same
+   * application submitted again with the same checkpoint and TLS turned on, as a user turning TLS
+   * on restarts a service: batch ids continue the first run's, and every executor server serves
+   * HTTPS with a certificate the test's own CA signed. The plan shuffles (most replies are computed
+   * on the other executor and forwarded to the one holding the client), so run 2 also shows the
+   * internal forwarding working beside TLS. Two submissions of a small application: about a minute
+   * each on two cores.
+   *
+   * <p>The balancer's configuration (the one CI generates, like the Compose stack's
+   * docker/haproxy/haproxy.cfg) speaks plain HTTP to its servers and health-checks them in plain
+   * HTTP, so it cannot front TLS servers: run 2 asserts on each executor server directly, and that
+   * the shipped balancer takes both TLS servers out (503) instead of passing requests on in clear.
    */
   @Test
   @Timeout(600)
   @Order(8)
-  void securedExecutorModeServesWithItsTokenAndRestartsFromItsCheckpoint() throws Exception {
+  void securedExecutorModeServesWithItsTokenAndRestartsFromItsCheckpointWithTls() throws Exception {
     if (driver.isAlive()) {
       cluster.stopDriver(driver);
     }
     String token = "cluster-token-7";
+    int secureControlPort = FreePorts.on("127.0.0.1");
     String service =
-        service("secure", "executor", "echo", executorPort, "/echo")
+        service("secure", "executor", "shuffle", executorPort, "/echo")
             + ",authToken="
             + token
             + ",requestTimeout="
             + FRESH_APP_TIMEOUT.toSeconds()
             + "s,controlPort="
-            + FreePorts.on("127.0.0.1");
+            + secureControlPort;
+    TestCertificates tls = certificates.get(2, TimeUnit.MINUTES);
+    String withTls = service + ",tlsCertFile=" + tls.certFile() + ",tlsKeyFile=" + tls.keyFile();
     URI[] executorServers = {
       URI.create("http://" + WORKERS[0] + ":" + executorPort),
       URI.create("http://" + WORKERS[1] + ":" + executorPort)
     };
     long firstRunLast = -1;
     for (int run = 1; run <= 2; run++) {
-      SparkDriver app = submit("secure-" + run, List.of(service));
+      boolean https = run == 2;
+      SparkDriver app = submit("secure-" + run, List.of(https ? withTls : service));
       try {
-        ClusterTests.awaitReady(app, "secure", Duration.ofMinutes(3), executorServers);
-        ClusterTests.awaitHealthy(balancer, Duration.ofSeconds(30));
-        HttpResponse<String> refused = postFresh(balancer.resolve("/echo"), "no token");
-        assertEquals(401, refused.statusCode(), refused.body());
-        assertEquals(
-            "Bearer realm=\"sparkplug-http\"",
-            refused.headers().firstValue("www-authenticate").orElse(""));
-        for (String host : WORKERS) {
-          HttpResponse<String> metrics =
-              get(URI.create("http://" + host + ":" + executorPort + "/-/metrics"));
-          assertEquals(401, metrics.statusCode(), "metrics without the token on " + host);
-        }
-        for (int i = 0; i < 10; i++) {
-          HttpResponse<String> response =
-              postWithToken(balancer.resolve("/echo"), "run" + run + " " + i, token);
-          assertEquals(200, response.statusCode(), response.body());
-          assertEquals("secure: RUN" + run + " " + i, response.body());
+        if (https) {
+          assertEveryExecutorServesTls(app, tls, token, secureControlPort);
+        } else {
+          ClusterTests.awaitReady(app, "secure", Duration.ofMinutes(3), executorServers);
+          ClusterTests.awaitHealthy(balancer, Duration.ofSeconds(30));
+          HttpResponse<String> refused = postFresh(balancer.resolve("/echo"), "no token");
+          assertEquals(401, refused.statusCode(), refused.body());
+          assertEquals(
+              "Bearer realm=\"sparkplug-http\"",
+              refused.headers().firstValue("www-authenticate").orElse(""));
+          for (String host : WORKERS) {
+            HttpResponse<String> metrics =
+                get(URI.create("http://" + host + ":" + executorPort + "/-/metrics"));
+            assertEquals(401, metrics.statusCode(), "metrics without the token on " + host);
+          }
+          for (int i = 0; i < 10; i++) {
+            HttpResponse<String> response =
+                postWithToken(
+                    ClusterTests.CLIENT, balancer.resolve("/echo"), "run" + run + " " + i, token);
+            assertEquals(200, response.statusCode(), response.body());
+            assertEquals("secure: RUN" + run + " " + i, response.body());
+          }
         }
         Awaitility.await("a progress with rows of run " + run)
             .atMost(Duration.ofSeconds(60))
@@ -521,6 +560,172 @@ class ExecutorModeIT {
     }
   }
 
+  /**
+   * Run 2 of test 8, on each executor server directly: a client trusting only the test CA (and
+   * checking that the certificate names the executor's address) gets health, 401 without the token
+   * and 200 with it; replies computed on the other executor reach it (forwarded, in both
+   * directions); a plain-HTTP request to the TLS port is closed at once without an HTTP answer; a
+   * client that does not trust the CA fails its handshake; the shipped balancer answers 503.
+   */
+  private static void assertEveryExecutorServesTls(
+      SparkDriver app, TestCertificates tls, String token, int appControlPort) throws Exception {
+    HttpClient https =
+        HttpClient.newBuilder()
+            .sslContext(tls.clientContext())
+            .version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(2))
+            .build();
+    URI[] servers = {
+      URI.create("https://" + WORKERS[0] + ":" + executorPort),
+      URI.create("https://" + WORKERS[1] + ":" + executorPort)
+    };
+    ClusterTests.awaitReady(app, "secure", Duration.ofMinutes(3), https, servers);
+    Map<String, String> executorOf = new HashMap<>();
+    for (JsonNode server : awaitServing(2, appControlPort)) {
+      executorOf.put(server.path("host").asText(), server.path("executorId").asText());
+    }
+    assertEquals(Set.of(WORKERS), executorOf.keySet(), "servers in the directory: " + executorOf);
+
+    for (URI server : servers) {
+      HttpResponse<String> refused = postWithToken(https, server.resolve("/echo"), "x", null);
+      assertEquals(401, refused.statusCode(), "no token, over TLS, on " + server);
+      HttpResponse<String> metrics =
+          https
+              .sendAsync(
+                  java.net.http.HttpRequest.newBuilder(server.resolve("/-/metrics"))
+                      .timeout(REQUEST_TIMEOUT)
+                      .build(),
+                  HttpResponse.BodyHandlers.ofString())
+              .get(REQUEST_TIMEOUT.toSeconds() + 5, TimeUnit.SECONDS);
+      assertEquals(401, metrics.statusCode(), "metrics without the token on " + server);
+    }
+
+    // Both executor servers at once, so that the shuffle's partitions spread over both executors.
+    record Sent(String host, int i, CompletableFuture<HttpResponse<String>> response) {}
+    List<Sent> sent = new ArrayList<>();
+    long start = System.nanoTime();
+    for (int i = 0; i < 16; i++) {
+      for (int h = 0; h < WORKERS.length; h++) {
+        String body = "tls h" + h + "-" + i;
+        sent.add(
+            new Sent(
+                WORKERS[h],
+                i,
+                https.sendAsync(
+                    java.net.http.HttpRequest.newBuilder(servers[h].resolve("/echo"))
+                        .timeout(FRESH_APP_TIMEOUT.plusSeconds(15))
+                        .header("Authorization", "Bearer " + token)
+                        .POST(java.net.http.HttpRequest.BodyPublishers.ofString(body))
+                        .build(),
+                    HttpResponse.BodyHandlers.ofString())));
+      }
+    }
+    Map<String, Set<String>> computedFor = new HashMap<>();
+    for (Sent one : sent) {
+      HttpResponse<String> response =
+          one.response().get(FRESH_APP_TIMEOUT.toSeconds() + 20, TimeUnit.SECONDS);
+      int h = one.host().equals(WORKERS[0]) ? 0 : 1;
+      assertEquals(200, response.statusCode(), response.body());
+      assertEquals("secure: TLS H" + h + "-" + one.i(), response.body());
+      computedFor
+          .computeIfAbsent(one.host(), host -> new HashSet<>())
+          .add(response.headers().firstValue("x-served-by").orElse("?"));
+    }
+    report(sent.size() + " HTTPS requests to both executors, shuffled", start);
+    System.out.printf(
+        "ExecutorModeIT: over TLS, executors %s computed the replies for the clients of %s%n",
+        computedFor, executorOf);
+    for (String host : WORKERS) {
+      Set<String> others = new HashSet<>(executorOf.values());
+      others.remove(executorOf.get(host));
+      assertTrue(
+          computedFor.get(host).stream().anyMatch(others::contains),
+          "no reply for a client of "
+              + host
+              + " came from the other executor (forwarded): "
+              + computedFor);
+    }
+
+    for (String host : WORKERS) {
+      String refusal = plainHttpToTlsPort(host, executorPort);
+      System.out.println("ExecutorModeIT: plain HTTP to the TLS port of " + host + ": " + refusal);
+    }
+
+    // A client with only the JDK's CAs must not accept the test's certificate.
+    try {
+      HttpResponse<String> accepted =
+          ClusterTests.CLIENT
+              .sendAsync(
+                  java.net.http.HttpRequest.newBuilder(servers[0].resolve("/-/health"))
+                      .timeout(REQUEST_TIMEOUT)
+                      .build(),
+                  HttpResponse.BodyHandlers.ofString())
+              .get(REQUEST_TIMEOUT.toSeconds() + 5, TimeUnit.SECONDS);
+      throw new AssertionError("a client without the test CA got " + accepted.statusCode());
+    } catch (java.util.concurrent.ExecutionException e) {
+      assertTrue(
+          causes(e).stream().anyMatch(cause -> cause instanceof SSLHandshakeException),
+          "expected a failed handshake, got " + e);
+    }
+
+    // The shipped balancer checks /-/health in plain HTTP: both TLS servers fail it and are out.
+    HttpResponse<String> balanced =
+        Awaitility.await("the balancer takes both TLS servers out")
+            .atMost(Duration.ofSeconds(15))
+            .pollInterval(Duration.ofMillis(200))
+            .until(
+                () -> postWithToken(ClusterTests.CLIENT, balancer.resolve("/echo"), "via", token),
+                response -> response.statusCode() == 503);
+    assertTrue(!balanced.body().startsWith("secure: "), balanced.body());
+  }
+
+  /**
+   * Sends a plain-HTTP request to a TLS port on a raw connection and describes how the server
+   * refused it; fails unless the server closed the connection within 5 s without an HTTP answer.
+   */
+  private static String plainHttpToTlsPort(String host, int port) throws IOException {
+    long start = System.nanoTime();
+    try (Socket socket = new Socket()) {
+      socket.connect(new InetSocketAddress(host, port), 2_000);
+      socket.setSoTimeout(5_000);
+      socket
+          .getOutputStream()
+          .write(
+              ("GET /-/health HTTP/1.1\r\nHost: " + host + "\r\nConnection: close\r\n\r\n")
+                  .getBytes(StandardCharsets.US_ASCII));
+      ByteArrayOutputStream answer = new ByteArrayOutputStream();
+      String end;
+      try {
+        socket.getInputStream().transferTo(answer);
+        end = "closed";
+      } catch (SocketTimeoutException e) {
+        throw new AssertionError(
+            "plain HTTP to the TLS port of " + host + " still open after 5 s: " + answer.size());
+      } catch (SocketException e) {
+        end = "reset (" + e.getMessage() + ")";
+      }
+      long tookMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+      byte[] bytes = answer.toByteArray();
+      assertTrue(
+          !new String(bytes, StandardCharsets.ISO_8859_1).startsWith("HTTP/"),
+          "the TLS port answered plain HTTP: " + new String(bytes, StandardCharsets.ISO_8859_1));
+      return String.format(
+          "%s after %d ms, %d bytes back%s",
+          end,
+          tookMs,
+          bytes.length,
+          bytes.length > 0 && bytes[0] == 0x15 ? " (a TLS alert record)" : "");
+    }
+  }
+
+  private static List<Throwable> causes(Throwable e) {
+    List<Throwable> chain = new ArrayList<>();
+    for (Throwable t = e; t != null && chain.size() < 10; t = t.getCause()) {
+      chain.add(t);
+    }
+    return chain;
+  }
+
   /** Ids of the batches of query "secure" that read requests, from its progress lines. */
   private static List<Long> batchesWithRows(SparkDriver app) throws Exception {
     List<Long> ids = new ArrayList<>();
@@ -533,16 +738,18 @@ class ExecutorModeIT {
     return ids;
   }
 
-  private static HttpResponse<String> postWithToken(URI uri, String body, String token)
-      throws Exception {
-    return ClusterTests.CLIENT
-        .sendAsync(
-            java.net.http.HttpRequest.newBuilder(uri)
-                .timeout(FRESH_APP_TIMEOUT.plusSeconds(15))
-                .header("Authorization", "Bearer " + token)
-                .POST(java.net.http.HttpRequest.BodyPublishers.ofString(body))
-                .build(),
-            HttpResponse.BodyHandlers.ofString())
+  /** A POST with {@code client}, with the bearer token unless {@code token} is null. */
+  private static HttpResponse<String> postWithToken(
+      HttpClient client, URI uri, String body, String token) throws Exception {
+    java.net.http.HttpRequest.Builder request =
+        java.net.http.HttpRequest.newBuilder(uri)
+            .timeout(FRESH_APP_TIMEOUT.plusSeconds(15))
+            .POST(java.net.http.HttpRequest.BodyPublishers.ofString(body));
+    if (token != null) {
+      request.header("Authorization", "Bearer " + token);
+    }
+    return client
+        .sendAsync(request.build(), HttpResponse.BodyHandlers.ofString())
         .get(FRESH_APP_TIMEOUT.toSeconds() + 20, TimeUnit.SECONDS);
   }
 
@@ -584,13 +791,18 @@ class ExecutorModeIT {
   }
 
   private static JsonNode awaitServing(int count) {
+    return awaitServing(count, controlPort);
+  }
+
+  /** The directory of the application whose driver's controlPort is {@code port}. */
+  private static JsonNode awaitServing(int count, int port) {
     return Awaitility.await("" + count + " executor servers serving")
         .atMost(Duration.ofSeconds(120))
         .pollInterval(Duration.ofMillis(250))
         .until(
             () -> {
               List<JsonNode> serving = new ArrayList<>();
-              for (JsonNode server : directory().path("servers")) {
+              for (JsonNode server : directory(port).path("servers")) {
                 if (server.path("state").asText().equals("serving")) {
                   serving.add(server);
                 }
@@ -617,8 +829,11 @@ class ExecutorModeIT {
   }
 
   private static JsonNode directory() throws Exception {
-    HttpResponse<String> response =
-        get(URI.create("http://127.0.0.1:" + controlPort + "/-/servers"));
+    return directory(controlPort);
+  }
+
+  private static JsonNode directory(int port) throws Exception {
+    HttpResponse<String> response = get(URI.create("http://127.0.0.1:" + port + "/-/servers"));
     assertEquals(200, response.statusCode(), response.body());
     return JSON.readTree(response.body());
   }

@@ -122,17 +122,31 @@ public final class LocalCluster implements AutoCloseable {
    * directory, and waits until it has registered with the Master.
    */
   public void startWorker(String host, int cores, String memory) {
-    toolkit.run(
-        START_TIMEOUT,
-        "worker",
-        "start",
-        host,
-        "--cores",
-        Integer.toString(cores),
-        "--memory",
-        memory,
-        "--webui-port",
-        Integer.toString(FreePorts.on(host)));
+    startWorker(host, cores, memory, null);
+  }
+
+  /**
+   * As above; with a {@code cgroup} (a cgroup v2 directory, created if missing) the Worker starts
+   * inside it, and so does every executor it forks: all their sockets carry that cgroup, which
+   * {@code iptables -m cgroup --path} matches.
+   */
+  public void startWorker(String host, int cores, String memory, Path cgroup) {
+    List<String> args =
+        new ArrayList<>(
+            List.of(
+                "worker",
+                "start",
+                host,
+                "--cores",
+                Integer.toString(cores),
+                "--memory",
+                memory,
+                "--webui-port",
+                Integer.toString(FreePorts.on(host))));
+    if (cgroup != null) {
+      args.addAll(List.of("--cgroup", cgroup.toString()));
+    }
+    toolkit.run(START_TIMEOUT, args.toArray(String[]::new));
     workers.put(host, track("worker-" + host));
   }
 
@@ -142,11 +156,17 @@ public final class LocalCluster implements AutoCloseable {
    */
   public void startWorkers(List<String> hosts, int cores, String memory)
       throws InterruptedException {
+    startWorkers(hosts, cores, memory, Map.of());
+  }
+
+  /** As above, the Worker on each host of {@code cgroups} inside its cgroup (see startWorker). */
+  public void startWorkers(List<String> hosts, int cores, String memory, Map<String, Path> cgroups)
+      throws InterruptedException {
     ExecutorService starts = Executors.newFixedThreadPool(hosts.size());
     try {
       List<Future<?>> pending = new ArrayList<>();
       for (String host : hosts) {
-        pending.add(starts.submit(() -> startWorker(host, cores, memory)));
+        pending.add(starts.submit(() -> startWorker(host, cores, memory, cgroups.get(host))));
       }
       for (Future<?> start : pending) {
         start.get();
@@ -166,10 +186,17 @@ public final class LocalCluster implements AutoCloseable {
    */
   public String startWorkersAndHdfs(List<String> hosts, int cores, String memory)
       throws InterruptedException {
+    return startWorkersAndHdfs(hosts, cores, memory, Map.of());
+  }
+
+  /** As above, the Worker on each host of {@code cgroups} inside its cgroup (see startWorker). */
+  public String startWorkersAndHdfs(
+      List<String> hosts, int cores, String memory, Map<String, Path> cgroups)
+      throws InterruptedException {
     ExecutorService background = Executors.newSingleThreadExecutor();
     try {
       Future<String> hdfs = background.submit(this::startHdfs);
-      startWorkers(hosts, cores, memory);
+      startWorkers(hosts, cores, memory, cgroups);
       return hdfs.get();
     } catch (ExecutionException e) {
       throw e.getCause() instanceof RuntimeException cause

@@ -37,8 +37,10 @@ import org.apache.spark.sql.types.StructType;
  * serving job. Each argument {@code
  * service=NAME,mode=M,plan=P,port=N,checkpoint=DIR[,path=/p][,controlPort=N][,trigger=real-time][,batchSeconds=S]}
  * starts one query (real-time batches of {@code S} seconds, 5 unless given, so that a new
- * executor's server gets its reader soon); every reply carries {@code x-served-by}, the executor
- * that computed it. The session has {@link SparkPlugHttp#servingConf()}, as a user's job would.
+ * executor's server gets its reader soon; also {@code host}, {@code drainTimeout}, {@code
+ * numPartitions}, {@code authToken}, {@code tlsCertFile} and {@code tlsKeyFile}, passed on as
+ * source options); every reply carries {@code x-served-by}, the executor that computed it. The
+ * session has {@link SparkPlugHttp#servingConf()}, as a user's job would.
  *
  * <ul>
  *   <li>{@code plan=echo}: the body upper-cased, computed where the request was read;
@@ -126,7 +128,15 @@ public final class ServingApp {
             .option("mode", service.getOrDefault("mode", "driver"))
             .option("requestTimeout", service.getOrDefault("requestTimeout", "10s"));
     for (String option :
-        List.of("controlPort", "host", "drainTimeout", "path", "numPartitions", "authToken")) {
+        List.of(
+            "controlPort",
+            "host",
+            "drainTimeout",
+            "path",
+            "numPartitions",
+            "authToken",
+            "tlsCertFile",
+            "tlsKeyFile")) {
       if (service.containsKey(option)) {
         reader = reader.option(option, service.get(option));
       }
