@@ -18,6 +18,8 @@ cd "$(dirname "$0")"
 bench_dir=$(pwd)
 repo=$(cd .. && pwd)
 toolkit="$repo/docker/local/sparkplug-local"
+# shellcheck source=lib.sh
+. "$bench_dir/lib.sh"
 
 seconds=${1:-1800}
 rate=${RATE:-1000}
@@ -46,24 +48,6 @@ cleanup() {
   "$toolkit" stop all > /dev/null 2>&1 || true
 }
 trap cleanup EXIT
-
-free_port() {
-  python3 -c 'import socket,random
-for _ in range(200):
-    p = random.randint(20000, 31999)
-    ok = True
-    for h in ("127.0.0.1", "127.0.0.2", "127.0.0.3"):
-        s = socket.socket()
-        try:
-            s.bind((h, p))
-        except OSError:
-            ok = False
-        finally:
-            s.close()
-    if ok:
-        print(p)
-        break'
-}
 
 "$toolkit" homes > /dev/null
 "$toolkit" master start --port "$(free_port)" --webui-port "$(free_port)" > "$work/master.env"
@@ -108,13 +92,9 @@ exec3=$(executor_of 127.0.0.3)
 jvms=("driver:$driver" "executor@127.0.0.2:$exec2" "executor@127.0.0.3:$exec3")
 
 sample() { # sample ELAPSED: per JVM live heap (MB, after a full GC), descriptors, RSS (MB)
-  local entry name pid live fds rss line="$1"
+  local entry line="$1"
   for entry in "${jvms[@]}"; do
-    name=${entry%%:*} pid=${entry##*:}
-    live=$(jcmd "$pid" GC.class_histogram 2> /dev/null | awk '/^Total/ { printf "%.1f", $3 / 1048576 }')
-    fds=$(ls /proc/"$pid"/fd | wc -l)
-    rss=$(awk '/VmRSS/ { printf "%.0f", $2 / 1024 }' /proc/"$pid"/status)
-    line="$line $live $fds $rss"
+    line="$line $(jvm_sample "${entry##*:}")"
   done
   echo "$line" | tee -a "$work/samples.txt"
 }
@@ -124,19 +104,13 @@ java -cp "$jar" io.sparkplug.bench.LoadGenerator --url "http://127.0.0.1:$lb_por
   > "$work/load.json" 2> "$work/load.err" &
 load_pid=$!
 sleep 15 # the generator's 10 s warm-up, then the first sample
-start=$SECONDS
-sample 0
-while kill -0 "$load_pid" 2> /dev/null; do
-  for _ in $(seq 1 "$interval"); do kill -0 "$load_pid" 2> /dev/null || break; sleep 1; done
-  kill -0 "$load_pid" 2> /dev/null && sample $((SECONDS - start))
-done
+sample_during "$load_pid" "$interval" sample
 wait "$load_pid" || { echo "the load generator failed: $work/load.err" >&2; exit 1; }
 load_pid=""
-sample $((SECONDS - start))
 line=$(cat "$work/load.json")
 echo "$line"
 
-field() { sed -n "s/.*\"$2\":\([^,}]*\).*/\1/p" <<< "$1" | tr -d '"'; }
+field() { json_field "$@"; }
 sent=$(field "$line" sent) ok=$(field "$line" ok) errors=$(field "$line" errors)
 non2xx=$(field "$line" non2xx)
 verdict=pass
@@ -188,15 +162,6 @@ section="$work/section.md"
   echo '```'
   echo "<!-- cluster-rt-soak:end -->"
 } > "$section"
-target="$bench_dir/RESULTS.md"
-if grep -q '<!-- cluster-rt-soak:start -->' "$target"; then
-  awk -v file="$section" '
-    /<!-- cluster-rt-soak:start -->/ { while ((getline l < file) > 0) print l; skip = 1; next }
-    /<!-- cluster-rt-soak:end -->/ { skip = 0; next }
-    !skip { print }' "$target" > "$work/RESULTS.md"
-else
-  { cat "$target"; echo; cat "$section"; } > "$work/RESULTS.md"
-fi
-cp "$work/RESULTS.md" "$target"
+replace_section cluster-rt-soak "$section" "$bench_dir/RESULTS.md"
 echo "verdict: $verdict (work files in $work)"
 [[ "$verdict" == pass ]]

@@ -14,6 +14,8 @@ cd "$(dirname "$0")"
 bench_dir=$(pwd)
 repo=$(cd .. && pwd)
 toolkit="$repo/docker/local/sparkplug-local"
+# shellcheck source=lib.sh
+. "$bench_dir/lib.sh"
 
 mvn -q -B -f "$repo/pom.xml" -pl benchmarks,serving-examples -am -DskipTests -DskipITs package
 jar="$bench_dir/target/sparkplug-http-benchmarks.jar"
@@ -35,24 +37,6 @@ cleanup() {
   "$toolkit" stop all > /dev/null 2>&1 || true
 }
 trap cleanup EXIT
-
-free_port() {
-  python3 -c 'import socket,random
-for _ in range(200):
-    p = random.randint(20000, 31999)
-    ok = True
-    for h in ("127.0.0.1", "127.0.0.2", "127.0.0.3"):
-        s = socket.socket()
-        try:
-            s.bind((h, p))
-        except OSError:
-            ok = False
-        finally:
-            s.close()
-    if ok:
-        print(p)
-        break'
-}
 
 # load SYSTEM URL LABEL loadgen-args...
 load() {

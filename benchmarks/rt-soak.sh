@@ -14,6 +14,8 @@ set -euo pipefail
 cd "$(dirname "$0")"
 bench_dir=$(pwd)
 repo=$(cd .. && pwd)
+# shellcheck source=lib.sh
+. "$bench_dir/lib.sh"
 
 seconds=${1:-1800}
 rate=${RATE:-1000}
@@ -58,11 +60,7 @@ jvm=$(cat /proc/"$mvn_pid"/task/*/children 2> /dev/null | tr ' ' '\n' | grep -m1
 [[ -n "$jvm" ]] || { echo "no serving JVM under Maven PID $mvn_pid" >&2; exit 1; }
 
 sample() { # sample ELAPSED: live heap (MB, after a full GC), descriptors, RSS (MB)
-  local live fds rss
-  live=$(jcmd "$jvm" GC.class_histogram 2> /dev/null | awk '/^Total/ { printf "%.1f", $3 / 1048576 }')
-  fds=$(ls /proc/"$jvm"/fd | wc -l)
-  rss=$(awk '/VmRSS/ { printf "%.0f", $2 / 1024 }' /proc/"$jvm"/status)
-  echo "$1 $live $fds $rss" | tee -a "$work/samples.txt"
+  echo "$1 $(jvm_sample "$jvm")" | tee -a "$work/samples.txt"
 }
 
 body='{"item":"apple","quantity":3}'
@@ -71,19 +69,13 @@ java -cp "$jar" io.sparkplug.bench.LoadGenerator --url "http://127.0.0.1:$port/q
   --rate "$rate" --duration "$seconds" > "$work/load.json" 2> "$work/load.err" &
 load_pid=$!
 sleep 15 # the generator's 10 s warm-up, then the first sample
-start=$SECONDS
-sample 0
-while kill -0 "$load_pid" 2> /dev/null; do
-  for _ in $(seq 1 "$interval"); do kill -0 "$load_pid" 2> /dev/null || break; sleep 1; done
-  kill -0 "$load_pid" 2> /dev/null && sample $((SECONDS - start))
-done
+sample_during "$load_pid" "$interval" sample
 wait "$load_pid" || { echo "the load generator failed: $work/load.err" >&2; exit 1; }
 load_pid=""
-sample $((SECONDS - start))
 line=$(cat "$work/load.json")
 echo "$line"
 
-field() { sed -n "s/.*\"$2\":\([^,}]*\).*/\1/p" <<< "$1" | tr -d '"'; }
+field() { json_field "$@"; }
 sent=$(field "$line" sent) ok=$(field "$line" ok) errors=$(field "$line" errors)
 non2xx=$(field "$line" non2xx)
 per_batch=$(( (60 + interval - 1) / interval ))
@@ -125,15 +117,6 @@ section="$work/section.md"
   echo '```'
   echo "<!-- rt-soak:end -->"
 } > "$section"
-target="$bench_dir/RESULTS.md"
-if grep -q '<!-- rt-soak:start -->' "$target"; then
-  awk -v file="$section" '
-    /<!-- rt-soak:start -->/ { while ((getline l < file) > 0) print l; skip = 1; next }
-    /<!-- rt-soak:end -->/ { skip = 0; next }
-    !skip { print }' "$target" > "$work/RESULTS.md"
-else
-  { cat "$target"; echo; cat "$section"; } > "$work/RESULTS.md"
-fi
-cp "$work/RESULTS.md" "$target"
+replace_section rt-soak "$section" "$bench_dir/RESULTS.md"
 echo "verdict: $verdict (work files in $work)"
 [[ "$verdict" == pass ]]

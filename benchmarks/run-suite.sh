@@ -153,37 +153,23 @@ notes="$work/notes.md"
   cat "$work/pending-memory.md"
   echo
 } > "$notes"
-# The cluster section (benchmarks/cluster-suite.sh) is a separate run: keep it across this one.
-cluster_section="$work/cluster-section.md"
-sed -n '/<!-- cluster-suite:start -->/,/<!-- cluster-suite:end -->/p' "$bench_dir/RESULTS.md" \
-  > "$cluster_section" 2> /dev/null || true
-# Likewise the soak section (benchmarks/soak.sh).
-soak_section="$work/soak-section.md"
-sed -n '/<!-- soak:start -->/,/<!-- soak:end -->/p' "$bench_dir/RESULTS.md" \
-  > "$soak_section" 2> /dev/null || true
-# And the typed-request section (benchmarks/typed-json.sh).
-typed_section="$work/typed-section.md"
-sed -n '/<!-- typed:start -->/,/<!-- typed:end -->/p' "$bench_dir/RESULTS.md" \
-  > "$typed_section" 2> /dev/null || true
-# And the "What users run" section (benchmarks/users-path.sh).
-users_section="$work/users-section.md"
-sed -n '/<!-- users:start -->/,/<!-- users:end -->/p' "$bench_dir/RESULTS.md" \
-  > "$users_section" 2> /dev/null || true
+# Sections written by separate runs, kept across this one: cluster-suite.sh, soak.sh,
+# typed-json.sh, users-path.sh, rt-soak.sh, cluster-rt-soak.sh, and the one-off QuoteService
+# lookup comparison.
+kept_sections=(cluster-suite soak typed users rt-soak cluster-rt-soak lookup)
+for name in "${kept_sections[@]}"; do
+  awk -v start="<!-- $name:start -->" -v end="<!-- $name:end -->" \
+    '$0 == start { keep = 1 } keep { print } $0 == end { keep = 0 }' "$bench_dir/RESULTS.md" \
+    > "$work/$name-section.md" 2> /dev/null || true
+done
 java -cp "$jar" io.sparkplug.bench.ResultsReport --input "$results" \
   --output "$bench_dir/RESULTS.md" --chart "$bench_dir/latency-vs-rate.png" \
   --machine "$machine" --command "benchmarks/run-suite.sh${QUICK:+ (QUICK=1)}" \
   --date "$(date -u '+%Y-%m-%d %H:%M UTC')" --notes "$notes"
-if [[ -s $cluster_section ]]; then
-  { echo; cat "$cluster_section"; } >> "$bench_dir/RESULTS.md"
-fi
-if [[ -s $soak_section ]]; then
-  { echo; cat "$soak_section"; } >> "$bench_dir/RESULTS.md"
-fi
-if [[ -s $typed_section ]]; then
-  { echo; cat "$typed_section"; } >> "$bench_dir/RESULTS.md"
-fi
-if [[ -s $users_section ]]; then
-  { echo; cat "$users_section"; } >> "$bench_dir/RESULTS.md"
-fi
+for name in "${kept_sections[@]}"; do
+  if [[ -s "$work/$name-section.md" ]]; then
+    { echo; cat "$work/$name-section.md"; } >> "$bench_dir/RESULTS.md"
+  fi
+done
 cp "$results" "$bench_dir/results.jsonl"
 echo "wrote $bench_dir/RESULTS.md, $bench_dir/latency-vs-rate.png and $bench_dir/results.jsonl"
