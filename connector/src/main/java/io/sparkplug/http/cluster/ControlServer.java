@@ -157,7 +157,7 @@ public final class ControlServer implements AutoCloseable {
   @Override
   public void close() {
     if (listener != null) {
-      listener.close().syncUninterruptibly();
+      NettyResources.closeListener(listener);
     }
   }
 

@@ -240,7 +240,7 @@ final class HttpServer {
    * before it closes.
    */
   void close() {
-    listener.close().syncUninterruptibly();
+    NettyResources.closeListener(listener);
     for (Channel channel : connections) {
       ConnectionHandler handler = channel.pipeline().get(ConnectionHandler.class);
       if (handler != null) {

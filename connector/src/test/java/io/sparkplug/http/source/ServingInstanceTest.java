@@ -89,6 +89,26 @@ class ServingInstanceTest {
     assertBindable(controlPort);
   }
 
+  /**
+   * A query that stops and starts again on its port in the same JVM binds it right after the close:
+   * close must not return while the socket is still held (NIO frees it one selector pass later).
+   */
+  @Test
+  void closeReturnsOnlyOnceThePortsCanBeBoundAgain() throws IOException {
+    int port = TestSpark.freePort();
+    ServiceOptions options =
+        ServiceOptions.parse(Map.of("port", Integer.toString(port), "path", "/again"));
+    for (int round = 0; round < 100; round++) {
+      HttpService service = HttpService.start(options, HOST, new RequestLog());
+      ControlServer control = control(0);
+      int controlPort = control.port();
+      service.close();
+      control.close();
+      assertBindable(port);
+      assertBindable(controlPort);
+    }
+  }
+
   private static ControlServer control(int port) {
     return ControlServer.start(HOST, port, Secret.random(), Map.of(), Map.of(), "controlPort");
   }
