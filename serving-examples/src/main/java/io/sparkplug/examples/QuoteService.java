@@ -10,6 +10,7 @@ import static org.apache.spark.sql.functions.to_json;
 import static org.apache.spark.sql.functions.try_element_at;
 import static org.apache.spark.sql.functions.when;
 
+import io.sparkplug.examples.common.Serving;
 import io.sparkplug.http.SparkPlugHttp;
 import java.io.IOException;
 import java.net.BindException;
@@ -17,6 +18,7 @@ import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.file.Files;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -206,6 +208,10 @@ public final class QuoteService {
 
     try {
       awaitListening(query, port, 60_000);
+      if (!triggerName.equals("microbatch")) {
+        // The connector's warm-up batch ends within a second; its boundary is the slowest.
+        Serving.awaitWarmUp(query, Duration.ofSeconds(60));
+      }
       System.out.println(
           "SparkPlug HTTP example serving at http://127.0.0.1:"
               + port

@@ -14,16 +14,34 @@ import org.apache.spark.sql.connector.read.streaming.SupportsRealTimeRead;
  *
  * <p>Spark 4.1 calls {@link #nextWithTimeout(Long)}, Spark 4.2 {@link #nextWithTimeout(Long,
  * Long)}; both are implemented, without {@code @Override}, so one jar runs on both lines.
+ *
+ * <p>The first batch of a query run is a warm-up: its readers end {@link #WARM_UP_MILLIS} after
+ * they start instead of at the batch deadline. The first boundary of a JVM costs 100-200 ms more
+ * than later ones (Spark's boundary code runs there for the first time: classes load, nothing is
+ * compiled yet); ending the first batch early puts that boundary at start-up, before a client has
+ * been told the service is up, instead of a whole batch duration later under load.
  */
 public abstract class RealTimeReader implements SupportsRealTimeRead<InternalRow> {
   private static final RecordStatus NO_RECORD = RecordStatus.newStatusWithoutArrivalTime(false);
+
+  /** How long the readers of a query run's first real-time batch read before they end it. */
+  public static final long WARM_UP_MILLIS = 500;
 
   private final ReadCounts counts = new ReadCounts(false);
   protected long offset;
   private InternalRow current;
 
-  protected RealTimeReader(long startOffset) {
+  /** When this reader ends its batch early ({@link System#nanoTime()}), or 0 at the deadline. */
+  private final long endsAtNanos;
+
+  /**
+   * @param endEarlyMillis for a warm-up batch, how long to read before ending it; 0 to read until
+   *     the batch deadline
+   */
+  protected RealTimeReader(long startOffset, long endEarlyMillis) {
     this.offset = startOffset;
+    this.endsAtNanos =
+        endEarlyMillis > 0 ? System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(endEarlyMillis) : 0;
   }
 
   /** The next request, waiting up to {@code timeoutNanos}; null when none came. */
@@ -37,9 +55,17 @@ public abstract class RealTimeReader implements SupportsRealTimeRead<InternalRow
 
   /** Spark 4.1. Waits the whole timeout when nothing arrives: returning early ends the task. */
   public RecordStatus nextWithTimeout(Long timeoutMs) throws IOException {
+    long waitNanos = TimeUnit.MILLISECONDS.toNanos(timeoutMs);
+    if (endsAtNanos != 0) {
+      long left = endsAtNanos - System.nanoTime();
+      if (left <= 0) {
+        return NO_RECORD; // before the deadline: the warm-up batch ends here
+      }
+      waitNanos = Math.min(waitNanos, left);
+    }
     RequestLog.Taken taken;
     try {
-      taken = take(TimeUnit.MILLISECONDS.toNanos(timeoutMs));
+      taken = take(waitNanos);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new InterruptedIOException("sparkplug-http real-time reader interrupted");

@@ -140,6 +140,9 @@ public final class Serving {
       if (!config.executorMode()) { // executor servers listen on the executors' hosts
         awaitListening(query, config.port(), Duration.ofSeconds(60));
       }
+      if (config.realTime()) {
+        awaitWarmUp(query, Duration.ofSeconds(60));
+      }
       System.out.println(banner);
       query.awaitTermination();
     } finally {
@@ -163,6 +166,26 @@ public final class Serving {
         throw new IllegalStateException("nothing listens on port " + port + " after " + timeout);
       }
       Thread.sleep(50);
+    }
+  }
+
+  /**
+   * Real-time mode: waits until the first batch, the connector's short warm-up batch, has ended, so
+   * that its boundary (the slowest of a JVM's life: Spark runs that code for the first time) is
+   * behind the service before it says it serves.
+   */
+  public static void awaitWarmUp(StreamingQuery query, Duration timeout)
+      throws InterruptedException {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (query.recentProgress().length == 0) {
+      if (!query.isActive()) {
+        Throwable cause = query.exception().isDefined() ? query.exception().get() : null;
+        throw new IllegalStateException("the query stopped before serving", cause);
+      }
+      if (System.nanoTime() > deadline) {
+        throw new IllegalStateException("the first real-time batch did not end in " + timeout);
+      }
+      Thread.sleep(20);
     }
   }
 

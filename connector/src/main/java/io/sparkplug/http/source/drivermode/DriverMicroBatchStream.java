@@ -15,6 +15,7 @@ import io.sparkplug.http.server.HttpService;
 import io.sparkplug.http.server.RequestRecord;
 import io.sparkplug.http.source.BoundaryStop;
 import io.sparkplug.http.source.HttpPartitionReaderFactory;
+import io.sparkplug.http.source.RealTimeReader;
 import io.sparkplug.http.source.RequestLog;
 import io.sparkplug.http.source.ServingInstance;
 import io.sparkplug.http.source.SlowSettings;
@@ -61,6 +62,13 @@ public final class DriverMicroBatchStream
   private final BoundaryStop boundary = new BoundaryStop(this::finish);
   private final SlowSettings slow;
   private volatile boolean realTime;
+
+  /**
+   * Whether a real-time batch of this query run has ended: until then every batch planned is the
+   * warm-up (RealTimeReader). Set when the batch's offsets are merged, not when it is planned,
+   * since Spark may plan a batch's partitions more than once.
+   */
+  private volatile boolean warmedUp;
 
   public DriverMicroBatchStream(
       ServiceOptions options, String host, int partitions, SparkContext spark, SlowSettings slow) {
@@ -170,9 +178,10 @@ public final class DriverMicroBatchStream
     boundary.checkpoint(() -> true);
     int readers = options.numPartitions() > 0 ? options.numPartitions() : 1;
     long from = DriverOffset.of(start);
+    long endEarly = warmedUp ? 0 : RealTimeReader.WARM_UP_MILLIS;
     InputPartition[] split = new InputPartition[readers];
     for (int p = 0; p < readers; p++) {
-      split[p] = new DriverRealTimePartition(service.instance(), from, driverAddress);
+      split[p] = new DriverRealTimePartition(service.instance(), from, driverAddress, endEarly);
     }
     return split;
   }
@@ -185,6 +194,7 @@ public final class DriverMicroBatchStream
 
   @Override
   public Offset mergeOffsets(PartitionOffset[] offsets) {
+    warmedUp = true;
     long end = Long.MIN_VALUE;
     for (PartitionOffset offset : offsets) {
       end = Math.max(end, ((DriverPartitionOffset) offset).offset());

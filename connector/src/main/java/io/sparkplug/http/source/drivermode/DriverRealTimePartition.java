@@ -8,9 +8,11 @@ import org.apache.spark.sql.connector.read.PartitionReader;
 /**
  * One long-running real-time reader of a driver-mode service's requests, from {@code startOffset}
  * on. {@code driver} is the driver's internal endpoint: a reader in another JVM takes requests
- * through it, and replies computed there go back through it.
+ * through it, and replies computed there go back through it. {@code endEarlyMillis} is non-zero in
+ * the warm-up batch ({@link io.sparkplug.http.source.RealTimeReader#WARM_UP_MILLIS}).
  */
-record DriverRealTimePartition(String instance, long startOffset, JvmAddress driver)
+record DriverRealTimePartition(
+    String instance, long startOffset, JvmAddress driver, long endEarlyMillis)
     implements ReadablePartition {
   @Override
   public PartitionReader<InternalRow> createReader() {

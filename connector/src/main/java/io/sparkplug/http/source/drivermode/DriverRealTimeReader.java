@@ -18,7 +18,7 @@ final class DriverRealTimeReader extends RealTimeReader {
   private final RemoteTakes remote;
 
   DriverRealTimeReader(DriverRealTimePartition partition) {
-    super(partition.startOffset());
+    super(partition.startOffset(), partition.endEarlyMillis());
     ServingInstance local = ServingInstance.findLocal(partition.instance());
     this.log = local == null ? null : local.log();
     // Not in the driver's JVM (a cluster): take requests over the driver's internal endpoint, and

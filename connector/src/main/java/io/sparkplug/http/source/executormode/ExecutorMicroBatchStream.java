@@ -12,6 +12,7 @@ import io.sparkplug.http.reply.RequestId;
 import io.sparkplug.http.server.LocalServices;
 import io.sparkplug.http.source.BoundaryStop;
 import io.sparkplug.http.source.HttpPartitionReaderFactory;
+import io.sparkplug.http.source.RealTimeReader;
 import io.sparkplug.http.source.SlowSettings;
 import io.sparkplug.http.source.executormode.LiveExecutors.Executor;
 import java.net.ConnectException;
@@ -65,6 +66,13 @@ public final class ExecutorMicroBatchStream
   private final BoundaryStop boundary = new BoundaryStop(this::finish);
   private final SlowSettings slow;
   private volatile boolean realTime;
+
+  /**
+   * Whether a real-time batch of this query run has ended: until then every batch planned is the
+   * warm-up (RealTimeReader). Set when the batch's offsets are merged, not when it is planned,
+   * since Spark may plan a batch's partitions more than once.
+   */
+  private volatile boolean warmedUp;
 
   public ExecutorMicroBatchStream(ServiceOptions options, SparkContext spark, SlowSettings slow) {
     this.slow = slow;
@@ -157,13 +165,15 @@ public final class ExecutorMicroBatchStream
     boundary.checkpoint(() -> true);
     ExecutorOffset from = ExecutorOffset.of(start);
     realTimeStart = from;
+    long endEarly = warmedUp ? 0 : RealTimeReader.WARM_UP_MILLIS;
     List<InputPartition> partitions = new ArrayList<>();
     for (Executor executor : executors.list()) {
       partitions.add(
           new ExecutorRealTimePartition(
               context,
               new HashMap<>(from.servers()),
-              executors.locations(executor.id(), executor.host())));
+              executors.locations(executor.id(), executor.host()),
+              endEarly));
     }
     return partitions.toArray(new InputPartition[0]);
   }
@@ -175,6 +185,7 @@ public final class ExecutorMicroBatchStream
 
   @Override
   public Offset mergeOffsets(PartitionOffset[] offsets) {
+    warmedUp = true;
     ExecutorOffset from = realTimeStart != null ? realTimeStart : new ExecutorOffset(0, Map.of());
     Map<String, Long> merged = new HashMap<>(from.servers());
     for (PartitionOffset offset : offsets) {

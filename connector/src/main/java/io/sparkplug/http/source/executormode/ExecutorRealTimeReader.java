@@ -20,7 +20,7 @@ final class ExecutorRealTimeReader extends RealTimeReader {
   }
 
   private ExecutorRealTimeReader(ExecutorServer server, ExecutorRealTimePartition partition) {
-    super(partition.start().getOrDefault(server.instance(), 0L));
+    super(partition.start().getOrDefault(server.instance(), 0L), partition.endEarlyMillis());
     this.server = server;
     this.reading = server.claimRealTime();
     if (reading) {
