@@ -41,14 +41,18 @@ final class UserLookup {
     this.checkNanos = TimeUnit.SECONDS.toNanos(checkSeconds);
   }
 
-  /** The JVM's lookup for the user tables under {@code dataDir} (a qualified URI). */
+  /**
+   * The JVM's lookup for the user tables under {@code dataDir} (a qualified URI) that looks for a
+   * newer one every {@code checkSeconds} (0: never). One per folder and interval: two services in
+   * one JVM (a test's) each keep the interval they were configured with.
+   */
   static UserLookup of(
       String dataDir, Broadcast<SerializableConfiguration> hadoopConf, int checkSeconds) {
     return BY_FEED.computeIfAbsent(
-        dataDir,
-        dir ->
+        checkSeconds + "s " + dataDir,
+        key ->
             new UserLookup(
-                new VersionedFeed(hadoopConf.value().value(), dir, UserTable.FEED, 1),
+                new VersionedFeed(hadoopConf.value().value(), dataDir, UserTable.FEED, 1),
                 checkSeconds));
   }
 
