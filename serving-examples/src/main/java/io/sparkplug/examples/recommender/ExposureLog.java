@@ -69,7 +69,8 @@ final class ExposureLog {
   private final KafkaExposures kafka;
   private final Map<String, FSDataOutputStream> files = new LinkedHashMap<>();
   private final ScheduledFuture<?> schedule;
-  private List<Exposure> queued = new ArrayList<>(); // guarded by itself
+  private final Object queueLock = new Object();
+  private List<Exposure> queued = new ArrayList<>(); // guarded by queueLock
   private List<Exposure> unwritten = new ArrayList<>(); // file writes to retry; by this
   private int file;
 
@@ -103,7 +104,7 @@ final class ExposureLog {
     String line =
         json.substring(0, json.length() - 1) + ",\"servedAt\":\"" + SERVED_AT.format(now) + "\"}";
     Exposure exposure = new Exposure(DAY.format(now), user, line);
-    synchronized (queued) {
+    synchronized (queueLock) {
       queued.add(exposure);
     }
   }
@@ -131,7 +132,11 @@ final class ExposureLog {
       files.clear();
     }
     if (kafka != null) {
-      kafka.flush();
+      try {
+        kafka.flush();
+      } catch (RuntimeException e) { // interrupted: the task is being cancelled
+        System.err.println("recommender: exposures to Kafka may be incomplete: " + e);
+      }
     }
   }
 
@@ -145,7 +150,7 @@ final class ExposureLog {
 
   private synchronized void write() {
     List<Exposure> batch;
-    synchronized (queued) {
+    synchronized (queueLock) {
       if (queued.isEmpty() && unwritten.isEmpty()) {
         return;
       }

@@ -55,14 +55,25 @@ final class KafkaExposures {
 
   /** Hands one exposure to the producer; a failed send is reported on stderr. */
   void send(String key, String value) {
-    producer.send(
-        new ProducerRecord<>(topic, key, value),
-        (metadata, error) -> {
-          if (error != null && FAILED.incrementAndGet() % 1000 == 1) {
-            System.err.println(
-                "recommender: " + FAILED.get() + " exposures not sent to " + topic + ": " + error);
-          }
-        });
+    try {
+      producer.send(
+          new ProducerRecord<>(topic, key, value),
+          (metadata, error) -> {
+            if (error != null) {
+              failed(error);
+            }
+          });
+    } catch (RuntimeException e) { // the producer refused it at once (closed, interrupted, ...)
+      failed(e);
+    }
+  }
+
+  private void failed(Exception error) {
+    long failed = FAILED.incrementAndGet();
+    if (failed % 1000 == 1) { // the first, then every thousandth
+      System.err.println(
+          "recommender: " + failed + " exposures not sent to " + topic + ": " + error);
+    }
   }
 
   /** Waits until every exposure handed over so far is acknowledged (or failed). */
