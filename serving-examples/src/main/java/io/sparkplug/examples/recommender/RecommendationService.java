@@ -131,13 +131,10 @@ public final class RecommendationService implements AutoCloseable {
     // The tasks read the user tables and write the exposures with the session's Hadoop settings.
     Broadcast<SerializableConfiguration> hadoopConf =
         SerializableConfiguration.broadcast(spark.sparkContext());
-    Column lookup =
-        udf(
-                new UserLookup.Udf(
-                    qualified(spark, config.dataDir()), hadoopConf, config.modelCheckSeconds()),
-                UserTable.ENTRY)
-            .asNondeterministic()
-            .apply(col("user"));
+    UserLookup.Udf users =
+        new UserLookup.Udf(
+            qualified(spark, config.dataDir()), hadoopConf, config.modelCheckSeconds());
+    Column lookup = udf(users, UserTable.ENTRY).asNondeterministic().apply(col("user"));
     ExposureLog.Target exposures =
         new ExposureLog.Target(
             qualified(spark, config.exposuresPath()),
@@ -153,7 +150,7 @@ public final class RecommendationService implements AutoCloseable {
             .option("checkpointLocation", Serving.checkpoint(config.serving(), "recommender"))
             .outputMode("update") // what real-time mode requires; the same as append here
             .trigger(config.serving().sparkTrigger())
-            .foreach(new RecommendationWriter(exposures))
+            .foreach(new RecommendationWriter(exposures, users))
             .start();
     if (config.modelCheckSeconds() > 0) {
       service.modelWatch.scheduleWithFixedDelay(

@@ -16,13 +16,15 @@ final class RecommendationWriter extends ForeachWriter<Row> {
   static final String CONTENT_TYPE = "application/json";
 
   private final ExposureLog.Target exposures;
+  private final UserLookup.Udf lookup;
   private transient ForeachWriter<Row> replies;
   private transient ExposureLog log;
   private transient long partition;
   private transient long epoch;
 
-  RecommendationWriter(ExposureLog.Target exposures) {
+  RecommendationWriter(ExposureLog.Target exposures, UserLookup.Udf lookup) {
     this.exposures = exposures;
+    this.lookup = lookup;
   }
 
   @Override
@@ -30,6 +32,8 @@ final class RecommendationWriter extends ForeachWriter<Row> {
     partition = partitionId;
     epoch = epochId;
     log = null; // opened by the first exposure: an epoch without one writes no file
+    // The first task in an executor reads the user table here, before a client waits for it.
+    lookup.warm();
     replies = SparkPlugHttp.replyWriter(CONTENT_TYPE);
     return replies.open(partitionId, epochId);
   }

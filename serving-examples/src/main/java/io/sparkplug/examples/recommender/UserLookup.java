@@ -131,13 +131,19 @@ final class UserLookup {
 
     @Override
     public Row call(Integer user) {
-      if (user == null) {
-        return null;
-      }
+      return user == null ? null : lookup().get(user);
+    }
+
+    /** Reads the table now, if this JVM has none yet: at a task's start, not at its first row. */
+    void warm() {
+      lookup().table();
+    }
+
+    private UserLookup lookup() {
       if (lookup == null) {
         lookup = of(dataDir, hadoopConf, checkSeconds);
       }
-      return lookup.get(user);
+      return lookup;
     }
   }
 }
