@@ -3,7 +3,7 @@
 # measures it with the load generator, and writes the "What users run" section of
 # benchmarks/RESULTS.md, beside a bare-Netty ceiling measured in the same run.
 #
-#   benchmarks/users-path.sh            # about 10 minutes on 2 cores
+#   benchmarks/users-path.sh            # about 14 minutes on 2 cores
 #   QUICK=1 benchmarks/users-path.sh    # shorter windows, for trying the script
 #
 # Every process is started here, recorded by PID, and stopped by that PID (a service started by
@@ -119,12 +119,21 @@ load "GeoPredict (-Dexample=geo)" "open 1000/s" http://127.0.0.1:19304/predict P
   --rate 1000 --duration "$seconds"
 stop_all
 
-# The recommender (-Dexample=recommender): micro-batch, for its foreachBatch.
+# The recommender (-Dexample=recommender): real-time mode by default, like the others.
 start rec 19305 "recommender serving" env SPARKPLUG_PORT=19305 "${serve[@]}" -Dexample=recommender
-load "recommender (-Dexample=recommender, micro-batch)" "sequential" \
+load "recommender (-Dexample=recommender, real-time)" "sequential" \
   "http://127.0.0.1:19305/recommendations?user=42" GET "" --connections 1 --duration "$seconds"
-load "recommender (-Dexample=recommender, micro-batch)" "open 200/s" \
-  "http://127.0.0.1:19305/recommendations?user=42" GET "" --rate 200 --duration "$seconds"
+load "recommender (-Dexample=recommender, real-time)" "open 1000/s" \
+  "http://127.0.0.1:19305/recommendations?user=42" GET "" --rate 1000 --duration "$seconds"
+stop_all
+
+# The recommender in micro-batches: SPARKPLUG_TRIGGER=microbatch, the same plan and writer.
+start rec-mb 19306 "recommender serving" env SPARKPLUG_PORT=19306 SPARKPLUG_TRIGGER=microbatch \
+  "${serve[@]}" -Dexample=recommender
+load "recommender SPARKPLUG_TRIGGER=microbatch" "sequential" \
+  "http://127.0.0.1:19306/recommendations?user=42" GET "" --connections 1 --duration "$seconds"
+load "recommender SPARKPLUG_TRIGGER=microbatch" "open 200/s" \
+  "http://127.0.0.1:19306/recommendations?user=42" GET "" --rate 200 --duration "$seconds"
 stop_all
 fi
 

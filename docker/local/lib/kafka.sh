@@ -87,7 +87,12 @@ kafka_start() {
   cat "$(run_dir)/kafka.env"
 }
 
-# A cluster id as Kafka writes them: 16 random bytes, URL-safe base64 without padding.
+# A cluster id as Kafka writes them: 16 random bytes, URL-safe base64 without padding, and (as
+# Kafka's own Uuid does) never starting with "-", which kafka-storage would take for an option.
 kafka_cluster_id() {
-  head -c 16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=\n'
+  local id="-"
+  while [[ "$id" == -* ]]; do
+    id=$(head -c 16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=\n')
+  done
+  echo "$id"
 }

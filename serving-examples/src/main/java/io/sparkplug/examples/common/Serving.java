@@ -6,20 +6,14 @@ import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.file.Files;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.hadoop.util.ShutdownHookManager;
-import org.apache.spark.api.java.function.MapPartitionsFunction;
 import org.apache.spark.sql.Dataset;
-import org.apache.spark.sql.Encoders;
-import org.apache.spark.sql.ForeachWriter;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.streaming.DataStreamReader;
 import org.apache.spark.sql.streaming.DataStreamWriter;
 import org.apache.spark.sql.streaming.StreamingQuery;
-import org.apache.spark.sql.types.StructType;
 
 /** What every example service does the same way: its session, source, replies and lifecycle. */
 public final class Serving {
@@ -76,32 +70,6 @@ public final class Serving {
     return config.checkpoint().isBlank()
         ? Files.createTempDirectory(name + "-checkpoint").toString()
         : config.checkpoint();
-  }
-
-  /**
-   * Sends the reply in struct column {@code reply} ({@code id}, {@code body}, optional {@code
-   * status} and {@code headers}) of every row and returns the non-null values of struct column
-   * {@code keep}, in one pass. For {@code foreachBatch}, where the {@code sparkplug-http} sink is
-   * not available: each task replies with the connector's reply writer as it goes.
-   */
-  public static List<Row> replyAndCollect(Dataset<Row> rows, String contentType, String keep) {
-    int replyField = rows.schema().fieldIndex("reply");
-    int keepField = rows.schema().fieldIndex(keep);
-    StructType kept = (StructType) rows.schema().fields()[keepField].dataType();
-    MapPartitionsFunction<Row, Row> replyAll =
-        partition -> {
-          ForeachWriter<Row> writer = SparkPlugHttp.replyWriter(contentType);
-          List<Row> out = new ArrayList<>();
-          partition.forEachRemaining(
-              row -> {
-                writer.process(row.getStruct(replyField));
-                if (!row.isNullAt(keepField)) {
-                  out.add(row.getStruct(keepField));
-                }
-              });
-          return out.iterator();
-        };
-    return rows.mapPartitions(replyAll, Encoders.row(kept)).collectAsList();
   }
 
   /**

@@ -8,6 +8,7 @@ import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
@@ -38,12 +39,22 @@ public final class VersionedFeed {
   private final FileSystem fs;
 
   public VersionedFeed(SparkSession spark, String base, String name, int version) {
+    this(spark.sparkContext().hadoopConfiguration(), base, name, version);
+  }
+
+  /** As above with a Hadoop configuration of its own, for code that runs in an executor. */
+  public VersionedFeed(Configuration hadoopConf, String base, String name, int version) {
     this.root = new Path(new Path(base, name), "v" + version);
     try {
-      this.fs = root.getFileSystem(spark.sparkContext().hadoopConfiguration());
+      this.fs = root.getFileSystem(hadoopConf);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
+  }
+
+  /** The file system the feed lives on. */
+  public FileSystem fileSystem() {
+    return fs;
   }
 
   /** Writes a new snapshot and publishes it; returns its folder. */

@@ -1,10 +1,8 @@
 package io.sparkplug.examples.recommender;
 
-import static org.apache.spark.sql.functions.broadcast;
 import static org.apache.spark.sql.functions.coalesce;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.concat;
-import static org.apache.spark.sql.functions.current_timestamp;
 import static org.apache.spark.sql.functions.from_json;
 import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.max;
@@ -14,6 +12,7 @@ import static org.apache.spark.sql.functions.struct;
 import static org.apache.spark.sql.functions.sum;
 import static org.apache.spark.sql.functions.to_json;
 import static org.apache.spark.sql.functions.transform;
+import static org.apache.spark.sql.functions.udf;
 import static org.apache.spark.sql.functions.when;
 
 import io.sparkplug.examples.common.Serving;
@@ -26,32 +25,44 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicReference;
-import org.apache.spark.api.java.function.VoidFunction2;
+import org.apache.hadoop.fs.Path;
+import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.ml.recommendation.ALSModel;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.streaming.StreamingQuery;
-import org.apache.spark.sql.streaming.Trigger;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
+import org.apache.spark.util.SerializableConfiguration;
 
 /**
  * Serves {@code GET /recommendations?user=42&n=3} and {@code POST /recommendations} with {@code
  * {"user":"42","n":3}}: the user's top attractions from the variant the A/B experiment assigns, as
  * {@code {"user":42,"variant":"als","model":"...","items":[{"id":1,"name":...},...]}}.
  *
- * <p>The newest model is applied to every user once, when it is loaded (the catalog is small), so a
- * request is a lookup in a small table. Every {@code RECOMMENDER_MODEL_CHECK_SECONDS} the service
- * looks for a newer model in the feed and, once it is loaded, answers the next batches from it: a
- * new model is served without a restart, and no request waits for the load. Each micro-batch
- * answers its requests with {@code foreachBatch}: the tasks send the replies and hand the exposures
- * to the {@link ExposureLog}.
+ * <p>Real-time mode by default ({@code SPARKPLUG_TRIGGER}, micro-batches with {@code microbatch}):
+ * the plan is parsing, a UDF lookup and projections, and a {@code foreach} sink, all of which Spark
+ * runs in real-time mode, so a request is answered as it arrives. Two things are done in the tasks
+ * rather than once per batch on the driver, since in real-time mode the plan is fixed for a whole
+ * batch and there is no {@code foreachBatch}:
  *
- * <p>This is the one example that serves in micro-batches whatever {@code SPARKPLUG_TRIGGER} says:
- * real-time mode runs no {@code foreachBatch}, and swapping the model between batches and logging
- * exposures on the driver are what {@code foreachBatch} gives it (README.md, "Triggers").
+ * <ul>
+ *   <li>The model lookup. When the driver loads a model (at start, and every {@code
+ *       RECOMMENDER_MODEL_CHECK_SECONDS} if a newer one is published) it applies it to every user
+ *       once and publishes the result as a {@link UserTable} file. Each executor reads the newest
+ *       table into memory ({@link UserLookup}) and looks again at most every {@code
+ *       RECOMMENDER_MODEL_CHECK_SECONDS}, in the background: a new model is served without a
+ *       restart, by each executor within that interval (plus the time to read the table), and no
+ *       request waits for a load.
+ *   <li>The replies and exposures: {@link RecommendationWriter} sends each reply, then queues the
+ *       exposure in the task's {@link ExposureLog}, which writes files of its own and hands the
+ *       exposures to the executor's Kafka producer in the background.
+ * </ul>
+ *
+ * <p>Loading a model runs Spark jobs while the query serves: they need a core besides the real-time
+ * readers' (in driver mode one reader; a local session of two cores or more has one free).
  */
 public final class RecommendationService implements AutoCloseable {
   static final String PATH = "/recommendations";
@@ -64,27 +75,16 @@ public final class RecommendationService implements AutoCloseable {
 
   private final SparkSession spark;
   private final RecommenderConfig config;
-  private final AtomicReference<Snapshot> serving;
+  private final VersionedFeed userTables;
+  private final AtomicReference<String> serving = new AtomicReference<>();
   private final ScheduledExecutorService modelWatch;
   private StreamingQuery query;
-  private ExposureLog exposures;
   private volatile String failedModel;
 
-  /**
-   * One model's recommendations for every known user ({@link #recommendations}), as a local table:
-   * each batch broadcasts it without reading the files again (Spark still runs a small job per
-   * batch to collect it for the broadcast).
-   */
-  private record Snapshot(String folder, Dataset<Row> table) {
-    String model() {
-      return VersionedFeed.snapshotOf(folder);
-    }
-  }
-
-  private RecommendationService(SparkSession spark, RecommenderConfig config, Snapshot first) {
+  private RecommendationService(SparkSession spark, RecommenderConfig config) {
     this.spark = spark;
     this.config = config;
-    this.serving = new AtomicReference<>(first);
+    this.userTables = config.userTables(spark);
     this.modelWatch =
         Executors.newSingleThreadScheduledExecutor(
             r -> {
@@ -98,9 +98,13 @@ public final class RecommendationService implements AutoCloseable {
     return query;
   }
 
-  /** The time stamp of the model the service answers from now. */
+  /**
+   * The time stamp of the model the service serves: the newest it loaded and published to the
+   * executors. At start every executor serves it; after a swap each executor takes it within {@code
+   * RECOMMENDER_MODEL_CHECK_SECONDS} (replies name the model that answered them).
+   */
   public String model() {
-    return serving.get().model();
+    return VersionedFeed.snapshotOf(serving.get());
   }
 
   /** The newest published model that could not be loaded (and is not served), or null. */
@@ -108,45 +112,45 @@ public final class RecommendationService implements AutoCloseable {
     return failedModel;
   }
 
-  /** Stops serving, then writes the exposures still buffered. */
+  /** Stops serving: the tasks end their epoch, so every exposure accepted is written. */
   @Override
   public void close() throws Exception {
     modelWatch.shutdownNow();
     SparkPlugHttp.stop(query);
-    exposures.close();
   }
 
-  /** Loads the newest model and interactions, then starts serving. */
+  /** Loads the newest model and interactions, publishes the user table, then starts serving. */
   public static RecommendationService start(SparkSession spark, RecommenderConfig config)
       throws TimeoutException, IOException {
-    RecommendationService service =
-        new RecommendationService(
-            spark, config, load(spark, config.models(spark).require("AlsTrainer"), config));
-    Dataset<Row> requests = Serving.source(spark, config.serving(), PATH).load();
-    StructType exposure =
-        (StructType)
-            answer(requests, service.serving.get().table(), config, "")
-                .schema()
-                .apply("exposure")
-                .dataType();
-    service.exposures = new ExposureLog(spark, exposure, config);
+    if (!config.kafkaBootstrapServers().isBlank()) {
+      KafkaExposures.requireClient(); // say so at start, not at the first exposure
+    }
+    RecommendationService service = new RecommendationService(spark, config);
+    service.serve(config.models(spark).require("AlsTrainer"));
 
-    // Each micro-batch: answer from the model being served, the tasks send the replies and hand
-    // back the exposures to log.
-    VoidFunction2<Dataset<Row>, Long> replyAndLog =
-        (batch, batchId) -> {
-          Snapshot current = service.serving.get();
-          Dataset<Row> answered = answer(batch, current.table(), config, current.model());
-          service.exposures.add(Serving.replyAndCollect(answered, "application/json", "exposure"));
-        };
+    // The tasks read the user tables and write the exposures with the session's Hadoop settings.
+    Broadcast<SerializableConfiguration> hadoopConf =
+        SerializableConfiguration.broadcast(spark.sparkContext());
+    UserLookup.Udf users =
+        new UserLookup.Udf(
+            qualified(spark, config.dataDir()), hadoopConf, config.modelCheckSeconds());
+    Column lookup = udf(users, UserTable.ENTRY).asNondeterministic().apply(col("user"));
+    ExposureLog.Target exposures =
+        new ExposureLog.Target(
+            qualified(spark, config.exposuresPath()),
+            hadoopConf,
+            config.kafkaBootstrapServers(),
+            config.exposureTopic());
+
+    Dataset<Row> requests = Serving.source(spark, config.serving(), PATH).load();
     service.query =
-        requests
+        answer(requests, lookup, config)
             .writeStream()
             .queryName("recommendation-service")
             .option("checkpointLocation", Serving.checkpoint(config.serving(), "recommender"))
-            .foreachBatch(replyAndLog)
-            // Micro-batches back to back; see the class comment for why not real-time mode.
-            .trigger(Trigger.ProcessingTime(0))
+            .outputMode("update") // what real-time mode requires; the same as append here
+            .trigger(config.serving().sparkTrigger())
+            .foreach(new RecommendationWriter(exposures, users))
             .start();
     if (config.modelCheckSeconds() > 0) {
       service.modelWatch.scheduleWithFixedDelay(
@@ -159,15 +163,15 @@ public final class RecommendationService implements AutoCloseable {
   }
 
   /**
-   * Applies the model in {@code modelFolder} to every user of the newest interactions, and keeps
-   * the result as a local table (a few rows per user; millions of users would rather be a
-   * partitioned table or a key-value store).
+   * Applies the model in {@code modelFolder} to every user of the newest interactions and publishes
+   * the result for the executors; from then on it is the model served.
    */
-  private static Snapshot load(SparkSession spark, String modelFolder, RecommenderConfig config) {
+  private void serve(String modelFolder) {
     String interactionsFolder = config.interactions(spark).require("PhotoEtl");
     Dataset<Row> table =
         recommendations(ALSModel.load(modelFolder), spark.read().parquet(interactionsFolder));
-    return new Snapshot(modelFolder, spark.createDataFrame(table.collectAsList(), table.schema()));
+    UserTable.publish(userTables, table, VersionedFeed.snapshotOf(modelFolder));
+    serving.set(modelFolder);
   }
 
   /**
@@ -176,13 +180,20 @@ public final class RecommendationService implements AutoCloseable {
   private void serveNewerModel() {
     try {
       String newest = config.models(spark).require("AlsTrainer");
-      if (newest.equals(serving.get().folder()) || newest.equals(failedModel)) {
+      if (newest.equals(serving.get()) || newest.equals(failedModel)) {
         return;
       }
+      String previous = model();
       try {
-        Snapshot previous = serving.getAndSet(load(spark, newest, config));
+        serve(newest);
         System.out.println(
-            "recommender: serving model " + model() + " (was " + previous.model() + ")");
+            "recommender: serving model "
+                + model()
+                + " (was "
+                + previous
+                + "); each executor takes it within "
+                + config.modelCheckSeconds()
+                + " s");
       } catch (Exception e) { // Spark's Scala code throws checked exceptions undeclared
         failedModel = newest; // tried once; the next published model gets its own try
         System.err.println(
@@ -193,6 +204,12 @@ public final class RecommendationService implements AutoCloseable {
     }
   }
 
+  /** {@code path} with its file system's scheme and authority, as executors must resolve it. */
+  private static String qualified(SparkSession spark, String path) throws IOException {
+    Path p = new Path(path);
+    return p.getFileSystem(spark.sparkContext().hadoopConfiguration()).makeQualified(p).toString();
+  }
+
   public static void main(String[] args) throws Exception {
     RecommenderConfig config = RecommenderConfig.fromEnv();
     SparkSession spark = Serving.session("recommendation-service", config.serving());
@@ -201,8 +218,8 @@ public final class RecommendationService implements AutoCloseable {
   }
 
   /**
-   * What both variants need per known user, kept small since every batch broadcasts it: {@code
-   * user}, the model's top attractions {@code als} ({@code id, score}, best first), and the {@code
+   * What both variants need per known user, kept small since every executor holds it: {@code user},
+   * the model's top attractions {@code als} ({@code id, score}, best first), and the {@code
    * favouriteArea} that the static variant's picks follow.
    */
   static Dataset<Row> recommendations(ALSModel model, Dataset<Row> interactions) {
@@ -231,11 +248,13 @@ public final class RecommendationService implements AutoCloseable {
   }
 
   /**
-   * For each request row, a {@code reply} ({@code id, status, body}) and, when a recommendation is
-   * served, an {@code exposure} ({@code request, user, variant, model, items, servedAt}).
+   * For each request row, in this order (the {@link RecommendationWriter} reads them by position):
+   * a {@code reply} ({@code id, status, body}) and, when a recommendation is served, its {@code
+   * exposure} as JSON ({@code request, user, variant, model, items}; the writer adds {@code
+   * servedAt}) and {@code exposureKey}, the user. {@code lookup} is the user's {@link
+   * UserTable#ENTRY} for column {@code user}.
    */
-  static Dataset<Row> answer(
-      Dataset<Row> requests, Dataset<Row> recommendations, RecommenderConfig config, String model) {
+  static Dataset<Row> answer(Dataset<Row> requests, Column lookup, RecommenderConfig config) {
     Column post = col("method").equalTo("POST");
     Column body = from_json(col("body").cast("string"), BODY, Map.of("mode", "PERMISSIVE"));
     Dataset<Row> parsed =
@@ -255,7 +274,10 @@ public final class RecommendationService implements AutoCloseable {
             .withColumn(
                 "n",
                 when(col("nText").isNull(), lit(config.items()))
-                    .when(col("nText").rlike("^[0-9]{1,2}$"), col("nText").cast("int")));
+                    .when(col("nText").rlike("^[0-9]{1,2}$"), col("nText").cast("int")))
+            // The user's entry in the table this JVM serves (null for an unknown user), once per
+            // row: model, favourite area and the model's items come from the same table.
+            .withColumn("entry", lookup);
 
     Column validN = col("n").between(1, RecommenderConfig.MAX_ITEMS);
     Column problem =
@@ -274,7 +296,7 @@ public final class RecommendationService implements AutoCloseable {
             .when(
                 validN.isNull().or(validN.equalTo(false)),
                 error(400, lit("n must be from 1 to " + RecommenderConfig.MAX_ITEMS)))
-            .when(col("known").isNull(), error(404, concat(lit("unknown user "), col("user"))));
+            .when(col("entry").isNull(), error(404, concat(lit("unknown user "), col("user"))));
 
     Column variant = config.experiment().variant(col("user"));
     Column count = when(validN, col("n")).otherwise(0); // slice() rejects a negative length
@@ -282,22 +304,18 @@ public final class RecommendationService implements AutoCloseable {
         when(
                 variant.equalTo(Experiment.ALS),
                 transform(
-                    slice(col("als"), lit(1), count),
+                    slice(col("entry.als"), lit(1), count),
                     r -> Attractions.item(r.getField("id"), r.getField("score"))))
-            .otherwise(slice(Attractions.picksFor(col("favouriteArea")), lit(1), count));
+            .otherwise(slice(Attractions.picksFor(col("entry.favouriteArea")), lit(1), count));
 
-    Dataset<Row> known =
-        recommendations.withColumn("known", lit(true)).withColumnRenamed("user", "u");
     Dataset<Row> answered =
-        parsed
-            .join(broadcast(known), col("user").equalTo(col("u")), "left_outer")
-            .select(
-                col("id"),
-                col("user"),
-                variant.as("variant"),
-                when(variant.equalTo(Experiment.ALS), lit(model)).as("model"),
-                items.as("items"),
-                problem.as("problem"));
+        parsed.select(
+            col("id"),
+            col("user"),
+            variant.as("variant"),
+            when(variant.equalTo(Experiment.ALS), col("entry.model")).as("model"),
+            items.as("items"),
+            problem.as("problem"));
     Column served = col("problem").isNull();
     Column reply =
         struct(
@@ -306,15 +324,19 @@ public final class RecommendationService implements AutoCloseable {
             when(served, to_json(struct(col("user"), col("variant"), col("model"), col("items"))))
                 .otherwise(to_json(struct(col("problem.error"))))
                 .as("body"));
+    // servedAt is added by the writer: in real-time mode current_timestamp() is the batch's start.
     Column exposure =
-        struct(
-            col("id").as("request"),
-            col("user"),
-            col("variant"),
-            col("model"),
-            transform(col("items"), i -> i.getField("id")).as("items"),
-            current_timestamp().as("servedAt"));
-    return answered.select(reply.as("reply"), when(served, exposure).as("exposure"));
+        to_json(
+            struct(
+                col("id").as("request"),
+                col("user"),
+                col("variant"),
+                col("model"),
+                transform(col("items"), i -> i.getField("id")).as("items")));
+    return answered.select(
+        reply.as("reply"),
+        when(served, exposure).as("exposure"),
+        when(served, col("user").cast("string")).as("exposureKey"));
   }
 
   /** A query-string parameter, raw ({@code ""} when absent); ids need no URL decoding. */

@@ -16,7 +16,8 @@ import org.apache.spark.sql.SparkSession;
  * @param salt salt of the A/B assignment; a new salt is a new experiment
  * @param alsPercent share of users, 0-100, that get the ALS variant; the rest get the static one
  * @param kafkaBootstrapServers Kafka brokers for the exposure log; blank to log to files only
- * @param modelCheckSeconds how often the service looks for a newer model to serve; 0 never
+ * @param modelCheckSeconds how often the service looks for a newer model to serve, and each
+ *     executor for a newer user table; 0 never
  */
 public record RecommenderConfig(
     ServingConfig serving,
@@ -66,6 +67,14 @@ public record RecommenderConfig(
   /** The trainer's output: ALS models. */
   public VersionedFeed models(SparkSession spark) {
     return new VersionedFeed(spark, dataDir, "models/als", 1);
+  }
+
+  /**
+   * What the service serves from: each loaded model applied to every user ({@link UserTable}),
+   * published for the executors next to the models.
+   */
+  public VersionedFeed userTables(SparkSession spark) {
+    return new VersionedFeed(spark, dataDir, UserTable.FEED, 1);
   }
 
   /** The exposure log: JSON lines appended by the service, one folder per day. */

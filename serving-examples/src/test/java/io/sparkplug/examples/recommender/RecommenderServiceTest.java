@@ -20,6 +20,8 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -96,9 +98,53 @@ class RecommenderServiceTest {
   }
 
   @Test
-  void servesInMicroBatchesForItsForeachBatch() {
-    // The one example that keeps micro-batches: real-time mode runs no foreachBatch (README.md).
-    assertFalse(Triggers.realTime(service.query()));
+  void servesInRealTimeModeByDefault() {
+    // Spark's own record of the trigger: the default SPARKPLUG_TRIGGER is realtime.
+    assertTrue(Triggers.realTime(service.query()));
+  }
+
+  /**
+   * {@code SPARKPLUG_TRIGGER=microbatch} serves the same answers from the same code path in
+   * micro-batches: a second service on the same feeds, with every user in the static variant so
+   * that its replies and exposures are told apart from the first service's.
+   */
+  @Test
+  void microBatchesServeTheSameWay() throws Exception {
+    long alsUser = firstUserOf(Experiment.ALS);
+    Map<String, String> microEnv = new HashMap<>(env);
+    microEnv.put("SPARKPLUG_TRIGGER", "microbatch");
+    microEnv.put("SPARKPLUG_PORT", String.valueOf(freePort()));
+    microEnv.put("RECOMMENDER_ALS_PERCENT", "0");
+    microEnv.put("RECOMMENDER_MODEL_CHECK_SECONDS", "0");
+    RecommenderConfig micro = RecommenderConfig.fromEnv(new Env(microEnv));
+    // A session of its own: query names are unique per session.
+    RecommendationService batches = RecommendationService.start(spark.newSession(), micro);
+    try {
+      assertFalse(Triggers.realTime(batches.query()));
+      Awaitility.await()
+          .atMost(Duration.ofSeconds(60))
+          .pollInterval(Duration.ofMillis(20))
+          .until(() -> Serving.canConnect(micro.serving().port()));
+      HttpResponse<String> response = get(micro, "?user=" + alsUser + "&n=2");
+      assertEquals(200, response.statusCode(), response.body());
+      JsonNode reply = JSON.readTree(response.body());
+      assertEquals(Experiment.STATIC, reply.get("variant").asText(), response.body());
+      assertEquals(2, reply.get("items").size(), response.body());
+      assertFalse(reply.has("model"), response.body());
+      HttpResponse<String> unknown = get(micro, "?user=999999");
+      assertEquals(404, unknown.statusCode());
+      assertEquals("{\"error\":\"unknown user 999999\"}", unknown.body());
+    } finally {
+      batches.close();
+    }
+    // Closing ended the last batch's epoch: its exposure is in the files now, no waiting.
+    Row exposure =
+        spark
+            .read()
+            .json(config.exposuresPath())
+            .where("user = " + alsUser + " AND variant = 'static'")
+            .first();
+    assertEquals(2, exposure.getList(exposure.fieldIndex("items")).size());
   }
 
   @Test
@@ -235,7 +281,7 @@ class RecommenderServiceTest {
             "{\"user\":{\"id\":1}}",
             "{\"user\":\"42\",\"n\":\"a\"}",
             "{\"user\":\"42\",\"n\":1e10}");
-    // All at once: they are answered in one or two micro-batches.
+    // All at once.
     Map<String, CompletableFuture<HttpResponse<String>>> replies = new HashMap<>();
     gets.keySet()
         .forEach(q -> replies.put("GET " + q, CLIENT.sendAsync(request(q).build(), ofString())));
@@ -264,7 +310,23 @@ class RecommenderServiceTest {
     Row exposure = spark.read().json(config.exposuresPath()).where("user = 123").first();
     assertEquals(config.experiment().variant(123), exposure.getAs("variant"));
     assertEquals(config.items(), exposure.getList(exposure.fieldIndex("items")).size());
-    assertFalse(exposure.isNullAt(exposure.fieldIndex("servedAt")));
+    assertEquals(
+        config.experiment().variant(123).equals(Experiment.ALS) ? service.model() : null,
+        exposure.getAs("model"));
+    // When this task served it (written by the task, not the batch's start), in UTC.
+    Instant servedAt = Instant.parse(exposure.getAs("servedAt"));
+    assertTrue(
+        Duration.between(servedAt, Instant.now()).abs().compareTo(Duration.ofMinutes(1)) < 0,
+        servedAt.toString());
+    // One folder per day; in it, each task's files of its epochs.
+    java.nio.file.Path day =
+        java.nio.file.Path.of(
+            config.exposuresPath(), "date=" + servedAt.atZone(ZoneOffset.UTC).toLocalDate());
+    try (var files = Files.list(day)) {
+      assertTrue(
+          files.anyMatch(f -> f.getFileName().toString().matches("part-\\d+-\\d+-.*\\.json")),
+          day.toString());
+    }
   }
 
   @Test
@@ -284,11 +346,7 @@ class RecommenderServiceTest {
   @Test
   @Order(Integer.MAX_VALUE)
   void newlyPublishedModelsAreServedWithoutARestart() throws Exception {
-    long alsUser =
-        LongStream.rangeClosed(1, USERS)
-            .filter(user -> config.experiment().variant(user).equals(Experiment.ALS))
-            .findFirst()
-            .orElseThrow();
+    long alsUser = firstUserOf(Experiment.ALS);
     String before = service.model();
     assertEquals(before, modelServedTo(alsUser));
 
@@ -324,6 +382,13 @@ class RecommenderServiceTest {
     assertEquals(after, service.model());
   }
 
+  private static long firstUserOf(String variant) {
+    return LongStream.rangeClosed(1, USERS)
+        .filter(user -> config.experiment().variant(user).equals(variant))
+        .findFirst()
+        .orElseThrow();
+  }
+
   /** The model named in a 200 reply to {@code user}, who is in the ALS variant. */
   private static String modelServedTo(long user) throws Exception {
     HttpResponse<String> response = get("?user=" + user);
@@ -343,6 +408,11 @@ class RecommenderServiceTest {
     return CLIENT.send(request(pathAndQuery).build(), ofString());
   }
 
+  private static HttpResponse<String> get(RecommenderConfig to, String pathAndQuery)
+      throws Exception {
+    return CLIENT.send(request(to, pathAndQuery).build(), ofString());
+  }
+
   private static HttpResponse<String> post(String body) throws Exception {
     return CLIENT.send(postRequest(body), ofString());
   }
@@ -355,10 +425,14 @@ class RecommenderServiceTest {
   }
 
   private static HttpRequest.Builder request(String pathAndQuery) {
+    return request(config, pathAndQuery);
+  }
+
+  private static HttpRequest.Builder request(RecommenderConfig to, String pathAndQuery) {
     return HttpRequest.newBuilder(
             URI.create(
                 "http://127.0.0.1:"
-                    + config.serving().port()
+                    + to.serving().port()
                     + RecommendationService.PATH
                     + pathAndQuery))
         .timeout(Duration.ofSeconds(60));
