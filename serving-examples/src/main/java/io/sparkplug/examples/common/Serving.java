@@ -157,6 +157,17 @@ public final class Serving {
     }
   }
 
+  /**
+   * Threads named {@code name} that do not keep the JVM alive, for an example's background work.
+   */
+  public static java.util.concurrent.ThreadFactory daemon(String name) {
+    return r -> {
+      Thread thread = new Thread(r, name);
+      thread.setDaemon(true);
+      return thread;
+    };
+  }
+
   public static boolean canConnect(int port) {
     try (Socket socket = new Socket()) {
       socket.connect(new InetSocketAddress("127.0.0.1", port), 500);

@@ -1,5 +1,6 @@
 package io.sparkplug.examples.recommender;
 
+import io.sparkplug.examples.common.Serving;
 import java.io.IOException;
 import java.io.Serializable;
 import java.nio.charset.StandardCharsets;
@@ -53,12 +54,7 @@ final class ExposureLog {
       DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSSXXX").withZone(ZoneOffset.UTC);
 
   private static final ScheduledExecutorService WRITER =
-      Executors.newSingleThreadScheduledExecutor(
-          r -> {
-            Thread thread = new Thread(r, "exposure-log");
-            thread.setDaemon(true);
-            return thread;
-          });
+      Executors.newSingleThreadScheduledExecutor(Serving.daemon("exposure-log"));
 
   /** A line to record: its day (the folder), its Kafka key (the user) and the line. */
   private record Exposure(String day, String key, String line) {}

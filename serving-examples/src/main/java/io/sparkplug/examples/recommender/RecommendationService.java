@@ -85,13 +85,7 @@ public final class RecommendationService implements AutoCloseable {
     this.spark = spark;
     this.config = config;
     this.userTables = config.userTables(spark);
-    this.modelWatch =
-        Executors.newSingleThreadScheduledExecutor(
-            r -> {
-              Thread thread = new Thread(r, "model-watch");
-              thread.setDaemon(true);
-              return thread;
-            });
+    this.modelWatch = Executors.newSingleThreadScheduledExecutor(Serving.daemon("model-watch"));
   }
 
   public StreamingQuery query() {

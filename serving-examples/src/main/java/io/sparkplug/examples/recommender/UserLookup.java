@@ -1,5 +1,6 @@
 package io.sparkplug.examples.recommender;
 
+import io.sparkplug.examples.common.Serving;
 import io.sparkplug.examples.common.VersionedFeed;
 import java.io.IOException;
 import java.util.concurrent.ConcurrentHashMap;
@@ -23,12 +24,7 @@ final class UserLookup {
   private static final ConcurrentHashMap<String, UserLookup> BY_FEED = new ConcurrentHashMap<>();
 
   private static final ExecutorService LOADER =
-      Executors.newSingleThreadExecutor(
-          r -> {
-            Thread thread = new Thread(r, "user-table-loader");
-            thread.setDaemon(true);
-            return thread;
-          });
+      Executors.newSingleThreadExecutor(Serving.daemon("user-table-loader"));
 
   private final VersionedFeed feed;
   private final long checkNanos;
