@@ -14,12 +14,24 @@ final class PhaseTimes extends StreamingQueryListener {
   private final Map<String, List<Long>> phases = new TreeMap<>();
   private long batches;
   private long rows;
+  // -Dphases.each=true prints every batch's phases to stderr as it ends: a boundary's cost over
+  // time (is the tenth boundary cheaper than the first?).
+  private final boolean each = Boolean.getBoolean("phases.each");
 
   @Override
   public void onQueryStarted(QueryStartedEvent event) {}
 
   @Override
   public synchronized void onQueryProgress(QueryProgressEvent event) {
+    if (each) {
+      System.err.println(
+          "batch "
+              + event.progress().batchId()
+              + " rows="
+              + event.progress().numInputRows()
+              + " "
+              + new TreeMap<>(event.progress().durationMs()));
+    }
     if (event.progress().numInputRows() == 0) {
       return;
     }

@@ -24,8 +24,19 @@ import org.apache.spark.sql.connector.read.streaming.SupportsRealTimeRead;
 public abstract class RealTimeReader implements SupportsRealTimeRead<InternalRow> {
   private static final RecordStatus NO_RECORD = RecordStatus.newStatusWithoutArrivalTime(false);
 
-  /** How long the readers of a query run's first real-time batch read before they end it. */
-  public static final long WARM_UP_MILLIS = 500;
+  /**
+   * How long the readers of a warm-up batch read before they end it; the driver JVM's system
+   * property {@code sparkplug.warmUpMillis} overrides it (an experiment knob, not a source option).
+   */
+  public static final long WARM_UP_MILLIS = Long.getLong("sparkplug.warmUpMillis", 500);
+
+  /**
+   * How many of a query run's first real-time batches are warm-up batches; the driver JVM's system
+   * property {@code sparkplug.warmUpBatches} overrides it. Measured (docs/performance.md): 30
+   * batches of 100 ms bring a later 60 s boundary's pause from 120-200 ms to about 40 ms, because
+   * Spark's boundary code is then compiled; the cost is a longer start-up.
+   */
+  public static final int WARM_UP_BATCHES = Integer.getInteger("sparkplug.warmUpBatches", 1);
 
   private final ReadCounts counts = new ReadCounts(false);
   protected long offset;

@@ -64,11 +64,12 @@ public final class DriverMicroBatchStream
   private volatile boolean realTime;
 
   /**
-   * Whether a real-time batch of this query run has ended: until then every batch planned is the
-   * warm-up (RealTimeReader). Set when the batch's offsets are merged, not when it is planned,
-   * since Spark may plan a batch's partitions more than once.
+   * How many real-time batches of this query run have ended: while fewer than {@link
+   * RealTimeReader#WARM_UP_BATCHES}, every batch planned is a warm-up batch. Counted when a batch's
+   * offsets are merged (once per batch, on the query's thread), not when it is planned, since Spark
+   * may plan a batch's partitions more than once.
    */
-  private volatile boolean warmedUp;
+  private volatile int endedBatches;
 
   public DriverMicroBatchStream(
       ServiceOptions options, String host, int partitions, SparkContext spark, SlowSettings slow) {
@@ -178,7 +179,8 @@ public final class DriverMicroBatchStream
     boundary.checkpoint(() -> true);
     int readers = options.numPartitions() > 0 ? options.numPartitions() : 1;
     long from = DriverOffset.of(start);
-    long endEarly = warmedUp ? 0 : RealTimeReader.WARM_UP_MILLIS;
+    long endEarly =
+        endedBatches < RealTimeReader.WARM_UP_BATCHES ? RealTimeReader.WARM_UP_MILLIS : 0;
     InputPartition[] split = new InputPartition[readers];
     for (int p = 0; p < readers; p++) {
       split[p] = new DriverRealTimePartition(service.instance(), from, driverAddress, endEarly);
@@ -194,7 +196,7 @@ public final class DriverMicroBatchStream
 
   @Override
   public Offset mergeOffsets(PartitionOffset[] offsets) {
-    warmedUp = true;
+    endedBatches++;
     long end = Long.MIN_VALUE;
     for (PartitionOffset offset : offsets) {
       end = Math.max(end, ((DriverPartitionOffset) offset).offset());

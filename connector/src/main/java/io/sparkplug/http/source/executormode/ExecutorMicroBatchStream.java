@@ -68,11 +68,12 @@ public final class ExecutorMicroBatchStream
   private volatile boolean realTime;
 
   /**
-   * Whether a real-time batch of this query run has ended: until then every batch planned is the
-   * warm-up (RealTimeReader). Set when the batch's offsets are merged, not when it is planned,
-   * since Spark may plan a batch's partitions more than once.
+   * How many real-time batches of this query run have ended: while fewer than {@link
+   * RealTimeReader#WARM_UP_BATCHES}, every batch planned is a warm-up batch. Counted when a batch's
+   * offsets are merged (once per batch, on the query's thread), not when it is planned, since Spark
+   * may plan a batch's partitions more than once.
    */
-  private volatile boolean warmedUp;
+  private volatile int endedBatches;
 
   public ExecutorMicroBatchStream(ServiceOptions options, SparkContext spark, SlowSettings slow) {
     this.slow = slow;
@@ -165,7 +166,8 @@ public final class ExecutorMicroBatchStream
     boundary.checkpoint(() -> true);
     ExecutorOffset from = ExecutorOffset.of(start);
     realTimeStart = from;
-    long endEarly = warmedUp ? 0 : RealTimeReader.WARM_UP_MILLIS;
+    long endEarly =
+        endedBatches < RealTimeReader.WARM_UP_BATCHES ? RealTimeReader.WARM_UP_MILLIS : 0;
     List<InputPartition> partitions = new ArrayList<>();
     for (Executor executor : executors.list()) {
       partitions.add(
@@ -185,7 +187,7 @@ public final class ExecutorMicroBatchStream
 
   @Override
   public Offset mergeOffsets(PartitionOffset[] offsets) {
-    warmedUp = true;
+    endedBatches++;
     ExecutorOffset from = realTimeStart != null ? realTimeStart : new ExecutorOffset(0, Map.of());
     Map<String, Long> merged = new HashMap<>(from.servers());
     for (PartitionOffset offset : offsets) {
