@@ -15,11 +15,12 @@ import org.apache.spark.sql.connector.read.streaming.SupportsRealTimeRead;
  * <p>Spark 4.1 calls {@link #nextWithTimeout(Long)}, Spark 4.2 {@link #nextWithTimeout(Long,
  * Long)}; both are implemented, without {@code @Override}, so one jar runs on both lines.
  *
- * <p>The first batch of a query run is a warm-up: its readers end {@link #WARM_UP_MILLIS} after
- * they start instead of at the batch deadline. The first boundary of a JVM costs 100-200 ms more
- * than later ones (Spark's boundary code runs there for the first time: classes load, nothing is
- * compiled yet); ending the first batch early puts that boundary at start-up, before a client has
- * been told the service is up, instead of a whole batch duration later under load.
+ * <p>The first {@link #WARM_UP_BATCHES} batches of a query run are a warm-up: their readers end
+ * {@link #WARM_UP_MILLIS} after they start instead of at the batch deadline. The first boundary of
+ * a JVM costs 100-200 ms more than later ones (Spark's boundary code runs there for the first time:
+ * classes load, nothing is compiled yet); ending the first batch early puts that boundary at
+ * start-up, before a client has been told the service is up, instead of a whole batch duration
+ * later under load.
  */
 public abstract class RealTimeReader implements SupportsRealTimeRead<InternalRow> {
   private static final RecordStatus NO_RECORD = RecordStatus.newStatusWithoutArrivalTime(false);
@@ -37,6 +38,15 @@ public abstract class RealTimeReader implements SupportsRealTimeRead<InternalRow
    * Spark's boundary code is then compiled; the cost is a longer start-up.
    */
   public static final int WARM_UP_BATCHES = Integer.getInteger("sparkplug.warmUpBatches", 1);
+
+  /**
+   * How long the readers of the next batch read before they end it early, once {@code endedBatches}
+   * real-time batches of the query run have ended: {@link #WARM_UP_MILLIS} during the warm-up, 0
+   * (read until the batch deadline) after it.
+   */
+  public static long endEarlyMillis(int endedBatches) {
+    return endedBatches < WARM_UP_BATCHES ? WARM_UP_MILLIS : 0;
+  }
 
   private final ReadCounts counts = new ReadCounts(false);
   protected long offset;

@@ -179,8 +179,7 @@ public final class DriverMicroBatchStream
     boundary.checkpoint(() -> true);
     int readers = options.numPartitions() > 0 ? options.numPartitions() : 1;
     long from = DriverOffset.of(start);
-    long endEarly =
-        endedBatches < RealTimeReader.WARM_UP_BATCHES ? RealTimeReader.WARM_UP_MILLIS : 0;
+    long endEarly = RealTimeReader.endEarlyMillis(endedBatches);
     InputPartition[] split = new InputPartition[readers];
     for (int p = 0; p < readers; p++) {
       split[p] = new DriverRealTimePartition(service.instance(), from, driverAddress, endEarly);

@@ -166,8 +166,7 @@ public final class ExecutorMicroBatchStream
     boundary.checkpoint(() -> true);
     ExecutorOffset from = ExecutorOffset.of(start);
     realTimeStart = from;
-    long endEarly =
-        endedBatches < RealTimeReader.WARM_UP_BATCHES ? RealTimeReader.WARM_UP_MILLIS : 0;
+    long endEarly = RealTimeReader.endEarlyMillis(endedBatches);
     List<InputPartition> partitions = new ArrayList<>();
     for (Executor executor : executors.list()) {
       partitions.add(
