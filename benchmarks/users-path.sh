@@ -3,7 +3,7 @@
 # measures it with the load generator, and writes the "What users run" section of
 # benchmarks/RESULTS.md, beside a bare-Netty ceiling measured in the same run.
 #
-#   benchmarks/users-path.sh            # about 14 minutes on 2 cores
+#   benchmarks/users-path.sh            # about 17 minutes on 2 cores
 #   QUICK=1 benchmarks/users-path.sh    # shorter windows, for trying the script
 #
 # Every process is started here, recorded by PID, and stopped by that PID (a service started by
@@ -54,10 +54,16 @@ trap stop_all EXIT
 start() {
   local name=$1 port=$2 ready=$3
   shift 3
+  local began=$EPOCHREALTIME
   "$@" > "$work/$name.out" 2> "$work/$name.err" &
   pid=$!
   for _ in $(seq 1 600); do
-    if grep -q "$ready" "$work/$name.out" "$work/$name.err" 2> /dev/null; then return 0; fi
+    if grep -q "$ready" "$work/$name.out" "$work/$name.err" 2> /dev/null; then
+      # Seconds from the command to its ready line (Maven's build check and, in real-time mode,
+      # the connector's warm-up included): what a user waits.
+      awk -v n="$name" -v a="$began" -v b="$EPOCHREALTIME" 'BEGIN { print n, b - a }' >> "$work/ready.txt"
+      return 0
+    fi
     kill -0 "$pid" 2> /dev/null || break
     sleep 0.5
   done
@@ -90,6 +96,8 @@ load "bare Netty (ceiling)" "sequential" http://127.0.0.1:19301/echo POST hello 
   --connections 1 --duration "$seconds"
 load "bare Netty (ceiling)" "open 1000/s" http://127.0.0.1:19301/echo POST hello \
   --rate 1000 --duration "$seconds"
+load "bare Netty (ceiling)" "open 1000/s, ${boundary_seconds} s" http://127.0.0.1:19301/echo \
+  POST hello --rate 1000 --duration "$boundary_seconds"
 stop_all
 
 # QuoteService, the README's first command: real-time mode by default.
@@ -156,6 +164,12 @@ section="$work/section.md"
   echo "over keep-alive connections from the same machine after a ${warmup} s warm-up; windows of"
   echo "${seconds} s unless the row says otherwise. Latencies in ms; open-loop latency counts from"
   echo "each request's intended send time."
+  if [[ -s "$work/ready.txt" ]]; then
+    echo
+    echo "Seconds from the README command to the service's ready line (Maven's up-to-date check and,"
+    echo "in real-time mode, the connector's warm-up batches included):"
+    echo "$(awk '{ printf "%s%s %.1f s", (NR > 1 ? ", " : ""), $1, $2 }' "$work/ready.txt")."
+  fi
   echo
   echo "| system | load | sent | errors | non-2xx | req/s | p50 | p99 | p99.9 | max |"
   echo "|---|---|---|---|---|---|---|---|---|---|"

@@ -9,6 +9,7 @@ import static org.apache.spark.sql.functions.to_json;
 
 import io.sparkplug.http.SparkPlugHttp;
 import java.nio.file.Files;
+import java.time.Duration;
 import java.util.concurrent.TimeoutException;
 import org.apache.hadoop.util.ShutdownHookManager;
 import org.apache.spark.sql.Column;
@@ -173,6 +174,11 @@ public final class @CLASS@ {
               }
             },
             100);
+    if (!trigger.trim().equalsIgnoreCase("microbatch")) {
+      // Real-time mode: the connector's warm-up batches, whose boundaries are the slowest, end in
+      // seconds; say we serve once they have.
+      SparkPlugHttp.awaitWarmUp(query, Duration.ofMinutes(2));
+    }
     System.out.println(
         "@NAME@: serving POST /hello and GET /hello/{name} on port "
             + port

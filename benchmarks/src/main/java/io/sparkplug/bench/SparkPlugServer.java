@@ -7,9 +7,11 @@ import static org.apache.spark.sql.functions.struct;
 import static org.apache.spark.sql.functions.to_json;
 import static org.apache.spark.sql.functions.upper;
 
+import io.sparkplug.http.SparkPlugHttp;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -128,6 +130,12 @@ public final class SparkPlugServer {
     if (scenario.equals("hold")) {
       queries.add(server.hold());
       reportPending(queries.get(0));
+    }
+    if (realTime) {
+      // As the examples do: READY once the connector's warm-up batches have ended.
+      for (StreamingQuery query : queries) {
+        SparkPlugHttp.awaitWarmUp(query, Duration.ofMinutes(2));
+      }
     }
     System.out.println("READY " + port);
     System.out.flush();

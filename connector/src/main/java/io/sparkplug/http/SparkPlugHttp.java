@@ -12,7 +12,9 @@ import org.apache.spark.sql.ForeachWriter;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.streaming.DataStreamWriter;
+import org.apache.spark.sql.streaming.SourceProgress;
 import org.apache.spark.sql.streaming.StreamingQuery;
+import org.apache.spark.sql.streaming.StreamingQueryProgress;
 import org.apache.spark.sql.streaming.Trigger;
 
 /**
@@ -38,6 +40,9 @@ public final class SparkPlugHttp {
    * gets its reader at the next boundary.
    */
   public static final String REAL_TIME_BATCH_DURATION = "60 seconds";
+
+  /** The source metric that counts the real-time warm-up batches still to end. */
+  public static final String WARM_UP_BATCHES_LEFT = "warmUpBatchesLeft";
 
   private static final String CHECKPOINT_MANAGER =
       "org.apache.spark.sql.execution.streaming.checkpointing.FileSystemBasedCheckpointFileManager";
@@ -125,6 +130,46 @@ public final class SparkPlugHttp {
    */
   public static DataStreamWriter<Row> serve(Dataset<Row> replies, Trigger trigger) {
     return replies.writeStream().format("sparkplug-http").outputMode("update").trigger(trigger);
+  }
+
+  /**
+   * Real-time mode: waits until the query's warm-up batches (source option {@code warmUpBatches})
+   * have ended, so that their boundaries, the slowest of a JVM's life, are behind the service
+   * before it tells anyone it serves. Requests sent meanwhile are answered; this only tells when
+   * the warm-up is over, through the source metric {@code warmUpBatchesLeft} of the query's
+   * progress (from PySpark: {@code query.lastProgress["sources"][0]["metrics"]}). A micro-batch
+   * query has no warm-up: this returns once it has reported any progress.
+   *
+   * @throws IllegalStateException when the query stops first (its failure is the cause) or the
+   *     warm-up has not ended within {@code timeout}
+   */
+  public static void awaitWarmUp(StreamingQuery query, Duration timeout)
+      throws InterruptedException {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (!warmedUp(query.lastProgress())) {
+      if (!query.isActive()) {
+        Throwable cause = query.exception().isDefined() ? query.exception().get() : null;
+        throw new IllegalStateException("the query stopped before its warm-up ended", cause);
+      }
+      if (System.nanoTime() > deadline) {
+        throw new IllegalStateException("the real-time warm-up did not end within " + timeout);
+      }
+      Thread.sleep(20);
+    }
+  }
+
+  /** True once every sparkplug-http source of the progress reports no warm-up batch left. */
+  private static boolean warmedUp(StreamingQueryProgress progress) {
+    if (progress == null) {
+      return false;
+    }
+    for (SourceProgress source : progress.sources()) {
+      String left = source.metrics().get(WARM_UP_BATCHES_LEFT);
+      if (left != null && !left.equals("0")) {
+        return false;
+      }
+    }
+    return true;
   }
 
   /**

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.sparkplug.http.config.ServiceOptions;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -17,6 +18,7 @@ import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.streaming.StreamingQuery;
+import org.apache.spark.sql.streaming.StreamingQueryProgress;
 import org.apache.spark.sql.streaming.Trigger;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -124,29 +126,72 @@ class ServingSetupTest {
   }
 
   @Test
-  void theDefaultTriggerIsRealTime() throws Exception {
+  void theDefaultTriggerIsRealTimeAfterAWarmUpThatServes() throws Exception {
     int port = TestSpark.freePort();
     StreamingQuery query =
         SparkPlugHttp.serve(upperCased(fast, port))
             .option("checkpointLocation", TestSpark.checkpoint())
             .start();
     TestSpark.awaitListening(port);
-    // Requests sent from the start are answered while the first batch, the warm-up, ends early and
-    // its boundary passes, well before the 60 s of the trigger.
-    long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+    // Requests sent from the start are answered while the warm-up batches end early and their
+    // boundaries pass, well before the 60 s of the trigger.
+    long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
     int sent = 0;
-    while (query.recentProgress().length == 0) {
-      assertTrue(System.nanoTime() < deadline, "the warm-up batch did not end within 30 s");
+    while (warmUpBatchesLeft(query) != 0) {
+      assertTrue(System.nanoTime() < deadline, "the warm-up did not end within 60 s");
       assertServes(port, 1);
       sent++;
     }
+    assertTrue(sent > 0, "no request was sent during the warm-up");
+    SparkPlugHttp.awaitWarmUp(query, Duration.ofSeconds(1));
+    int warmUp = ServiceOptions.WARM_UP_BATCHES_DEFAULT;
+    StreamingQueryProgress[] progress = query.recentProgress();
+    assertEquals(warmUp, progress.length, "batches ended by the end of the warm-up");
+    for (int i = 0; i < warmUp; i++) {
+      assertEquals(
+          Integer.toString(warmUp - 1 - i),
+          progress[i].sources()[0].metrics().get(SparkPlugHttp.WARM_UP_BATCHES_LEFT),
+          "warm-up batches left after batch " + progress[i].batchId());
+    }
     assertServes(port, 20);
-    assertTrue(sent > 0, "no request was sent during the warm-up batch");
-    // Served within the second real-time batch (60 s): only the warm-up has ended. A micro-batch
-    // query would have completed a batch for every request.
+    // Served within the first batch after the warm-up (60 s). A micro-batch query would have
+    // completed a batch for every request.
     assertEquals(
-        1, query.recentProgress().length, "more batches than the warm-up ended: not real-time");
+        warmUp,
+        query.recentProgress().length,
+        "more batches than the warm-up ended: not real-time");
     assertStopsCleanly(port, query);
+  }
+
+  @Test
+  void theWarmUpIsAnOption() throws Exception {
+    int port = TestSpark.freePort();
+    StreamingQuery query =
+        SparkPlugHttp.serve(
+                upperCased(fast, port, "warmUpBatches", "3", "warmUpBatchTime", "200ms"),
+                Trigger.RealTime(30_000))
+            .option("checkpointLocation", TestSpark.checkpoint())
+            .start();
+    TestSpark.awaitListening(port);
+    SparkPlugHttp.awaitWarmUp(query, Duration.ofSeconds(60));
+    assertEquals(3, query.recentProgress().length, "batches ended by the end of the warm-up");
+    assertEquals("0", warmUpBatchesLeftText(query));
+    assertServes(port, 10);
+    assertEquals(3, query.recentProgress().length, "the batch after the warm-up ended early");
+    assertStopsCleanly(port, query);
+  }
+
+  /** The source's {@code warmUpBatchesLeft} in the last progress; -1 before any progress. */
+  private static int warmUpBatchesLeft(StreamingQuery query) {
+    String left = warmUpBatchesLeftText(query);
+    return left == null ? -1 : Integer.parseInt(left);
+  }
+
+  private static String warmUpBatchesLeftText(StreamingQuery query) {
+    StreamingQueryProgress last = query.lastProgress();
+    return last == null
+        ? null
+        : last.sources()[0].metrics().get(SparkPlugHttp.WARM_UP_BATCHES_LEFT);
   }
 
   @Test

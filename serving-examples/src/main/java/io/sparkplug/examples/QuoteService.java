@@ -209,7 +209,7 @@ public final class QuoteService {
     try {
       awaitListening(query, port, 60_000);
       if (!triggerName.equals("microbatch")) {
-        // The connector's warm-up batch ends within a second; its boundary is the slowest.
+        // The connector's warm-up batches end within seconds; their boundaries are the slowest.
         Serving.awaitWarmUp(query, Duration.ofSeconds(60));
       }
       System.out.println(

@@ -126,6 +126,23 @@ public final class ServiceOptions implements Serializable {
   public static final int NUM_PARTITIONS_DEFAULT = 0;
 
   /**
+   * Real-time mode: how many of a query run's first batches are warm-up batches. Each ends after
+   * {@link #WARM_UP_BATCH_TIME_CONFIG} instead of at the trigger's batch duration, so that Spark's
+   * boundary code has run (and been compiled) before clients come; requests sent meanwhile are
+   * served. 0 turns the warm-up off. Default {@value #WARM_UP_BATCHES_DEFAULT}.
+   */
+  public static final String WARM_UP_BATCHES_CONFIG = "warmUpBatches";
+
+  public static final int WARM_UP_BATCHES_DEFAULT = 30;
+
+  /**
+   * How long each warm-up batch reads before it ends. Default {@value #WARM_UP_BATCH_TIME_DEFAULT}.
+   */
+  public static final String WARM_UP_BATCH_TIME_CONFIG = "warmUpBatchTime";
+
+  public static final String WARM_UP_BATCH_TIME_DEFAULT = "100ms";
+
+  /**
    * Open connections per server; further connections are closed at once. Default: {@value
    * #MAX_CONNECTIONS_DEFAULT}.
    */
@@ -217,6 +234,8 @@ public final class ServiceOptions implements Serializable {
   private final long idleTimeoutMs;
   private final long drainTimeoutMs;
   private final int numPartitions;
+  private final int warmUpBatches;
+  private final long warmUpBatchTimeMs;
   private final int maxConnections;
   private final int maxPipelinedRequests;
   private final String authToken;
@@ -291,6 +310,8 @@ public final class ServiceOptions implements Serializable {
     idleTimeoutMs = in.positiveMillis(IDLE_TIMEOUT_CONFIG, IDLE_TIMEOUT_DEFAULT);
     drainTimeoutMs = in.positiveMillis(DRAIN_TIMEOUT_CONFIG, DRAIN_TIMEOUT_DEFAULT);
     numPartitions = in.intInRange(NUM_PARTITIONS_CONFIG, NUM_PARTITIONS_DEFAULT, 1, 10_000);
+    warmUpBatches = in.intInRange(WARM_UP_BATCHES_CONFIG, WARM_UP_BATCHES_DEFAULT, 0, 1_000);
+    warmUpBatchTimeMs = in.positiveMillis(WARM_UP_BATCH_TIME_CONFIG, WARM_UP_BATCH_TIME_DEFAULT);
     maxConnections = in.intInRange(MAX_CONNECTIONS_CONFIG, MAX_CONNECTIONS_DEFAULT, 1, 1_000_000);
     maxPipelinedRequests = in.intInRange(MAX_PIPELINED_CONFIG, MAX_PIPELINED_DEFAULT, 1, 10_000);
     String token = in.raw(AUTH_TOKEN_CONFIG);
@@ -615,6 +636,30 @@ public final class ServiceOptions implements Serializable {
 
   public long drainTimeoutMs() {
     return drainTimeoutMs;
+  }
+
+  /** Real-time mode: how many of a query run's first batches are warm-up batches. */
+  public int warmUpBatches() {
+    return warmUpBatches;
+  }
+
+  /** Real-time mode: how long each warm-up batch reads before it ends. */
+  public long warmUpBatchTimeMs() {
+    return warmUpBatchTimeMs;
+  }
+
+  /**
+   * How long the readers of the next real-time batch read before they end it, once {@code
+   * endedBatches} real-time batches of the query run have ended: {@link #warmUpBatchTimeMs()}
+   * during the warm-up, 0 (read until the batch deadline) after it.
+   */
+  public long endEarlyMillis(int endedBatches) {
+    return endedBatches < warmUpBatches ? warmUpBatchTimeMs : 0;
+  }
+
+  /** Real-time warm-up batches still to run once {@code endedBatches} have ended. */
+  public int warmUpBatchesLeft(int endedBatches) {
+    return Math.max(0, warmUpBatches - endedBatches);
   }
 
   public int maxConnections() {

@@ -15,38 +15,15 @@ import org.apache.spark.sql.connector.read.streaming.SupportsRealTimeRead;
  * <p>Spark 4.1 calls {@link #nextWithTimeout(Long)}, Spark 4.2 {@link #nextWithTimeout(Long,
  * Long)}; both are implemented, without {@code @Override}, so one jar runs on both lines.
  *
- * <p>The first {@link #WARM_UP_BATCHES} batches of a query run are a warm-up: their readers end
- * {@link #WARM_UP_MILLIS} after they start instead of at the batch deadline. The first boundary of
- * a JVM costs 100-200 ms more than later ones (Spark's boundary code runs there for the first time:
- * classes load, nothing is compiled yet); ending the first batch early puts that boundary at
- * start-up, before a client has been told the service is up, instead of a whole batch duration
- * later under load.
+ * <p>The first batches of a query run are a warm-up (source options {@code warmUpBatches} and
+ * {@code warmUpBatchTime}, 30 batches of 100 ms by default): their readers end that long after they
+ * start instead of at the batch deadline. Spark's boundary code is slow until the JIT has compiled
+ * it: the first boundary of a JVM costs seconds, the next ones 90-150 ms, and only after a few tens
+ * of boundaries does one cost about 40 ms. Running those boundaries at start-up, before a client
+ * has been told the service is up, keeps them out of the loaded boundaries that follow.
  */
 public abstract class RealTimeReader implements SupportsRealTimeRead<InternalRow> {
   private static final RecordStatus NO_RECORD = RecordStatus.newStatusWithoutArrivalTime(false);
-
-  /**
-   * How long the readers of a warm-up batch read before they end it; the driver JVM's system
-   * property {@code sparkplug.warmUpMillis} overrides it (an experiment knob, not a source option).
-   */
-  public static final long WARM_UP_MILLIS = Long.getLong("sparkplug.warmUpMillis", 500);
-
-  /**
-   * How many of a query run's first real-time batches are warm-up batches; the driver JVM's system
-   * property {@code sparkplug.warmUpBatches} overrides it. Measured (docs/performance.md): 30
-   * batches of 100 ms bring a later 60 s boundary's pause from 120-200 ms to about 40 ms, because
-   * Spark's boundary code is then compiled; the cost is a longer start-up.
-   */
-  public static final int WARM_UP_BATCHES = Integer.getInteger("sparkplug.warmUpBatches", 1);
-
-  /**
-   * How long the readers of the next batch read before they end it early, once {@code endedBatches}
-   * real-time batches of the query run have ended: {@link #WARM_UP_MILLIS} during the warm-up, 0
-   * (read until the batch deadline) after it.
-   */
-  public static long endEarlyMillis(int endedBatches) {
-    return endedBatches < WARM_UP_BATCHES ? WARM_UP_MILLIS : 0;
-  }
 
   private final ReadCounts counts = new ReadCounts(false);
   protected long offset;

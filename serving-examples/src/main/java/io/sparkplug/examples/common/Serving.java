@@ -138,23 +138,13 @@ public final class Serving {
   }
 
   /**
-   * Real-time mode: waits until the first batch, the connector's short warm-up batch, has ended, so
-   * that its boundary (the slowest of a JVM's life: Spark runs that code for the first time) is
-   * behind the service before it says it serves.
+   * Real-time mode: waits until the connector's warm-up batches have ended ({@link
+   * SparkPlugHttp#awaitWarmUp}), so that their boundaries (the slowest of a JVM's life: Spark's
+   * boundary code is not compiled yet) are behind the service before it says it serves.
    */
   public static void awaitWarmUp(StreamingQuery query, Duration timeout)
       throws InterruptedException {
-    long deadline = System.nanoTime() + timeout.toNanos();
-    while (query.recentProgress().length == 0) {
-      if (!query.isActive()) {
-        Throwable cause = query.exception().isDefined() ? query.exception().get() : null;
-        throw new IllegalStateException("the query stopped before serving", cause);
-      }
-      if (System.nanoTime() > deadline) {
-        throw new IllegalStateException("the first real-time batch did not end in " + timeout);
-      }
-      Thread.sleep(20);
-    }
+    SparkPlugHttp.awaitWarmUp(query, timeout);
   }
 
   /**

@@ -3,6 +3,7 @@ package io.sparkplug.http.source.drivermode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.sparkplug.http.QueryFailures;
+import io.sparkplug.http.SparkPlugHttp;
 import io.sparkplug.http.cluster.ControlServer;
 import io.sparkplug.http.cluster.DriverAddress;
 import io.sparkplug.http.cluster.InternalPaths;
@@ -15,7 +16,6 @@ import io.sparkplug.http.server.HttpService;
 import io.sparkplug.http.server.RequestRecord;
 import io.sparkplug.http.source.BoundaryStop;
 import io.sparkplug.http.source.HttpPartitionReaderFactory;
-import io.sparkplug.http.source.RealTimeReader;
 import io.sparkplug.http.source.RequestLog;
 import io.sparkplug.http.source.ServingInstance;
 import io.sparkplug.http.source.SlowSettings;
@@ -64,10 +64,10 @@ public final class DriverMicroBatchStream
   private volatile boolean realTime;
 
   /**
-   * How many real-time batches of this query run have ended: while fewer than {@link
-   * RealTimeReader#WARM_UP_BATCHES}, every batch planned is a warm-up batch. Counted when a batch's
-   * offsets are merged (once per batch, on the query's thread), not when it is planned, since Spark
-   * may plan a batch's partitions more than once.
+   * How many real-time batches of this query run have ended: while fewer than the option {@code
+   * warmUpBatches}, every batch planned is a warm-up batch. Counted when a batch's offsets are
+   * merged (once per batch, on the query's thread), not when it is planned, since Spark may plan a
+   * batch's partitions more than once.
    */
   private volatile int endedBatches;
 
@@ -179,7 +179,7 @@ public final class DriverMicroBatchStream
     boundary.checkpoint(() -> true);
     int readers = options.numPartitions() > 0 ? options.numPartitions() : 1;
     long from = DriverOffset.of(start);
-    long endEarly = RealTimeReader.endEarlyMillis(endedBatches);
+    long endEarly = options.endEarlyMillis(endedBatches);
     InputPartition[] split = new InputPartition[readers];
     for (int p = 0; p < readers; p++) {
       split[p] = new DriverRealTimePartition(service.instance(), from, driverAddress, endEarly);
@@ -218,10 +218,16 @@ public final class DriverMicroBatchStream
     log.commit(DriverOffset.of(end));
   }
 
+  /** Real-time warm-up batches still to end; 0 in micro-batch, which has no warm-up. */
+  private int warmUpBatchesLeft() {
+    return realTime ? options.warmUpBatchesLeft(endedBatches) : 0;
+  }
+
   @Override
   public Map<String, String> metrics(Optional<Offset> latestConsumedOffset) {
     Map<String, String> metrics = new LinkedHashMap<>();
     service.counters().snapshot().forEach((name, value) -> metrics.put(name, value.toString()));
+    metrics.put(SparkPlugHttp.WARM_UP_BATCHES_LEFT, Integer.toString(warmUpBatchesLeft()));
     metrics.put("requestsPending", Integer.toString(service.pendingCount()));
     metrics.put("requestsNotYetPlanned", Long.toString(log.backlog()));
     service

@@ -9,7 +9,7 @@ import org.apache.spark.sql.connector.read.PartitionReader;
  * One long-running real-time reader of a driver-mode service's requests, from {@code startOffset}
  * on. {@code driver} is the driver's internal endpoint: a reader in another JVM takes requests
  * through it, and replies computed there go back through it. {@code endEarlyMillis} is non-zero in
- * the warm-up batch ({@link io.sparkplug.http.source.RealTimeReader#WARM_UP_MILLIS}).
+ * a warm-up batch (source option {@code warmUpBatchTime}).
  */
 record DriverRealTimePartition(
     String instance, long startOffset, JvmAddress driver, long endEarlyMillis)

@@ -1,6 +1,7 @@
 package io.sparkplug.http.source.executormode;
 
 import io.sparkplug.http.QueryFailures;
+import io.sparkplug.http.SparkPlugHttp;
 import io.sparkplug.http.cluster.ControlClient;
 import io.sparkplug.http.cluster.ControlServer;
 import io.sparkplug.http.cluster.DriverAddress;
@@ -12,7 +13,6 @@ import io.sparkplug.http.reply.RequestId;
 import io.sparkplug.http.server.LocalServices;
 import io.sparkplug.http.source.BoundaryStop;
 import io.sparkplug.http.source.HttpPartitionReaderFactory;
-import io.sparkplug.http.source.RealTimeReader;
 import io.sparkplug.http.source.SlowSettings;
 import io.sparkplug.http.source.executormode.LiveExecutors.Executor;
 import java.net.ConnectException;
@@ -68,10 +68,10 @@ public final class ExecutorMicroBatchStream
   private volatile boolean realTime;
 
   /**
-   * How many real-time batches of this query run have ended: while fewer than {@link
-   * RealTimeReader#WARM_UP_BATCHES}, every batch planned is a warm-up batch. Counted when a batch's
-   * offsets are merged (once per batch, on the query's thread), not when it is planned, since Spark
-   * may plan a batch's partitions more than once.
+   * How many real-time batches of this query run have ended: while fewer than the option {@code
+   * warmUpBatches}, every batch planned is a warm-up batch. Counted when a batch's offsets are
+   * merged (once per batch, on the query's thread), not when it is planned, since Spark may plan a
+   * batch's partitions more than once.
    */
   private volatile int endedBatches;
 
@@ -166,7 +166,7 @@ public final class ExecutorMicroBatchStream
     boundary.checkpoint(() -> true);
     ExecutorOffset from = ExecutorOffset.of(start);
     realTimeStart = from;
-    long endEarly = RealTimeReader.endEarlyMillis(endedBatches);
+    long endEarly = options.endEarlyMillis(endedBatches);
     List<InputPartition> partitions = new ArrayList<>();
     for (Executor executor : executors.list()) {
       partitions.add(
@@ -228,6 +228,11 @@ public final class ExecutorMicroBatchStream
     // Each executor drops what it holds below the start of the range it reads next.
   }
 
+  /** Real-time warm-up batches still to end; 0 in micro-batch, which has no warm-up. */
+  private int warmUpBatchesLeft() {
+    return realTime ? options.warmUpBatchesLeft(endedBatches) : 0;
+  }
+
   @Override
   public Map<String, String> metrics(Optional<Offset> latestConsumedOffset) {
     long accepted = 0;
@@ -240,6 +245,7 @@ public final class ExecutorMicroBatchStream
     Map<String, String> metrics = new LinkedHashMap<>();
     metrics.put("executorServers", Integer.toString(live.size()));
     metrics.put("accepted", Long.toString(accepted));
+    metrics.put(SparkPlugHttp.WARM_UP_BATCHES_LEFT, Integer.toString(warmUpBatchesLeft()));
     metrics.put("requestsPending", Long.toString(pending));
     return metrics;
   }

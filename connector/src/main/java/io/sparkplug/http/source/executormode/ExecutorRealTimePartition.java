@@ -8,8 +8,8 @@ import org.apache.spark.sql.connector.read.PartitionReader;
 
 /**
  * A long-running real-time reader placed on one executor: it serves that executor's requests from
- * the positions in {@code start}. {@code endEarlyMillis} is non-zero in the warm-up batch ({@link
- * io.sparkplug.http.source.RealTimeReader#WARM_UP_MILLIS}).
+ * the positions in {@code start}. {@code endEarlyMillis} is non-zero in a warm-up batch (source
+ * option {@code warmUpBatchTime}).
  */
 record ExecutorRealTimePartition(
     SourceContext context, Map<String, Long> start, String[] locations, long endEarlyMillis)
