@@ -103,6 +103,18 @@ await_answers() {
   exit 1
 }
 
+# Real-time mode: the loads start once the connector's warm-up batches have ended, as a user's
+# job says it serves only then; ServingApp logs the countdown with every progress.
+await_warm_up() {
+  local log="$SPARKPLUG_STATE/logs/driver-$1.log"
+  for _ in $(seq 1 240); do
+    grep -q " warmUpLeft 0 " "$log" 2> /dev/null && return 0
+    sleep 0.5
+  done
+  echo "the real-time warm-up of $1 did not end within 120 s; see $log" >&2
+  exit 1
+}
+
 for trigger in ${TRIGGERS:-micro-batch real-time}; do
   "$toolkit" worker start 127.0.0.2 --cores 1 --memory 1g --webui-port "$(free_port)" > /dev/null
   control=$(submit_app "bench-$trigger" "$trigger")
@@ -110,6 +122,7 @@ for trigger in ${TRIGGERS:-micro-batch real-time}; do
   "$toolkit" haproxy start --port "$lb_port" --stats-port "$(free_port)" \
     "127.0.0.2:$port" "127.0.0.3:$port" > /dev/null
   await_answers "http://127.0.0.1:$lb_port/echo"
+  [[ "$trigger" != real-time ]] || await_warm_up "bench-$trigger"
   loads "executor mode, $trigger, 1 executor" "http://127.0.0.1:$lb_port/echo"
 
   # A second Worker: the running application gets an executor there, which starts serving
@@ -139,9 +152,22 @@ done
 loads "bare Netty x2 behind HAProxy" "http://127.0.0.1:$lb_port/echo"
 
 machine="$(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2 / 1048576}' /proc/meminfo), $(uname -sr), $(java -version 2>&1 | head -1)"
-section=$(python3 - "$results" "$machine" "$(date -u '+%Y-%m-%d %H:%M UTC')" "${QUICK:+QUICK=1 }benchmarks/cluster-suite.sh" "$bench_dir/cluster-scaling.md" << 'EOF'
-import json, sys
+section=$(python3 - "$results" "$machine" "$(date -u '+%Y-%m-%d %H:%M UTC')" "${QUICK:+QUICK=1 }benchmarks/cluster-suite.sh" "$bench_dir/cluster-scaling.md" "$SPARKPLUG_STATE/logs/driver-bench-real-time.log" << 'EOF'
+import json, os, re, sys
 rows = [json.loads(l) for l in open(sys.argv[1])]
+# Real-time boundaries inside the loads: the driver's progress lines of full 60 s batches.
+boundaries = []
+if len(sys.argv) > 6 and os.path.exists(sys.argv[6]):
+    for line in open(sys.argv[6], errors="replace"):
+        m = re.match(r"progress \S+ (\d+) rows (\d+) warmUpLeft \S+ durations \{(.*)\}", line)
+        if not m:
+            continue
+        d = {k: int(v) for k, v in re.findall(r"(\w+)=(\d+)", m.group(3))}
+        if d.get("triggerExecution", 0) >= 60000 and int(m.group(2)) > 0:
+            boundaries.append(f'batch {m.group(1)} ({m.group(2)} rows): {d["triggerExecution"] - 60000} ms'
+                              f' beyond 60 s (queryPlanning {d.get("queryPlanning", 0)}, walCommit'
+                              f' {d.get("walCommit", 0)}, commitOffsets {d.get("commitOffsets", 0)},'
+                              f' write tasks past the deadline {d.get("addBatch", 0) - 60000})')
 ceiling = {r["load"]: r for r in rows if r["system"].startswith("bare")}
 out = ["<!-- cluster-suite:start -->", "## Per-executor serving on a standalone cluster", "",
        f"Machine: {sys.argv[2]}. Date: {sys.argv[3]}. Command: `{sys.argv[4]}`.", "",
@@ -158,6 +184,10 @@ for r in rows:
     out.append(f'| {r["system"]} | {r["load"]} | {r["throughputRps"]:.0f} | {r["p50Ms"]:.2f} | '
                f'{r["p90Ms"]:.2f} | {r["p99Ms"]:.2f} | {r["maxMs"]:.1f} | {r["errors"] + r["non2xx"]} | {ratio} |')
 out.append("")
+if boundaries:
+    out.append("Real-time boundaries that fell inside the loads (the driver's progress; the warm-up"
+               " batches had ended before the first load): " + "; ".join(boundaries) + ".")
+    out.append("")
 out.append(open(sys.argv[5]).read() if len(sys.argv) > 5 else "")
 out.append("<!-- cluster-suite:end -->")
 print("\n".join(out))

@@ -13,11 +13,15 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.streaming.DataStreamReader;
 import org.apache.spark.sql.streaming.DataStreamWriter;
 import org.apache.spark.sql.streaming.StreamingQuery;
 import org.apache.spark.sql.streaming.Trigger;
@@ -39,7 +43,9 @@ public final class SparkPlugServer {
           "--trigger",
           "--scenario",
           "--batch-seconds",
-          "--max-seconds");
+          "--max-seconds",
+          "--warm-up-batches",
+          "--warm-up-batch-time");
   private static final StructType PAYLOAD =
       new StructType().add("name", DataTypes.StringType).add("amount", DataTypes.DoubleType);
 
@@ -49,6 +55,7 @@ public final class SparkPlugServer {
   private final String checkpointRoot;
   private final boolean realTime;
   private final int batchSeconds;
+  private final Map<String, String> sourceOptions = new HashMap<>();
 
   private SparkPlugServer(
       SparkSession spark,
@@ -65,10 +72,16 @@ public final class SparkPlugServer {
     this.batchSeconds = batchSeconds;
   }
 
+  /** A {@code sparkplug-http} reader with the options every scenario shares. */
+  private DataStreamReader source() {
+    return spark.readStream().format("sparkplug-http").options(sourceOptions);
+  }
+
   /**
    * {@code --port P [--master local[2]] [--trigger micro-batch|real-time] [--scenario
    * echo|json|json-typed|ml|ml-oip|hold|all, or several joined by commas] [--batch-seconds 30]
-   * [--partitions N] [--checkpoint-root DIR] [--max-seconds S]}; prints READY.
+   * [--partitions N] [--checkpoint-root DIR] [--max-seconds S] [--warm-up-batches N]
+   * [--warm-up-batch-time 100ms]}; prints READY.
    */
   public static void main(String[] args) throws Exception {
     Arguments a;
@@ -89,6 +102,8 @@ public final class SparkPlugServer {
     String scenario = a.string("--scenario").orElse("all");
     // Real-time mode: how often offsets are logged; the readers pause briefly at each boundary.
     int batchSeconds = a.integer("--batch-seconds", 30, 5, 3600);
+    Optional<String> warmUpBatches = a.string("--warm-up-batches");
+    Optional<String> warmUpBatchTime = a.string("--warm-up-batch-time");
 
     SparkSession spark =
         SparkSession.builder()
@@ -110,6 +125,9 @@ public final class SparkPlugServer {
 
     SparkPlugServer server =
         new SparkPlugServer(spark, port, partitions, checkpointRoot, realTime, batchSeconds);
+    // The connector's warm-up options, when given: to compare warm-ups against the default.
+    warmUpBatches.ifPresent(v -> server.sourceOptions.put("warmUpBatches", v));
+    warmUpBatchTime.ifPresent(v -> server.sourceOptions.put("warmUpBatchTime", v));
     List<StreamingQuery> queries = new ArrayList<>();
     if (scenario.equals("all") || scenario.equals("echo")) {
       queries.add(server.echo());
@@ -171,9 +189,7 @@ public final class SparkPlugServer {
    */
   private StreamingQuery jsonTyped() throws Exception {
     Dataset<Row> typed =
-        spark
-            .readStream()
-            .format("sparkplug-http")
+        source()
             .option("port", port)
             .option("path", "/json-typed")
             .option("numPartitions", partitions)
@@ -202,9 +218,7 @@ public final class SparkPlugServer {
    */
   private StreamingQuery scoreOip() throws Exception {
     Dataset<Row> requests =
-        spark
-            .readStream()
-            .format("sparkplug-http")
+        source()
             .option("port", port)
             .option("protocol", "oip")
             .option("model", "logreg")
@@ -218,9 +232,7 @@ public final class SparkPlugServer {
   /** Reads every request and answers none: the requests stay pending until their timeout. */
   private StreamingQuery hold() throws Exception {
     Dataset<Row> held =
-        spark
-            .readStream()
-            .format("sparkplug-http")
+        source()
             .option("port", port)
             .option("path", "/hold")
             .option("maxPendingRequests", 200_000)
@@ -265,9 +277,7 @@ public final class SparkPlugServer {
   }
 
   private Dataset<Row> requests(String path) {
-    return spark
-        .readStream()
-        .format("sparkplug-http")
+    return source()
         .option("port", port)
         .option("path", path)
         .option("numPartitions", partitions)

@@ -69,9 +69,9 @@ public final class ServingApp {
     SparkSession spark =
         SparkPlugHttp.servingSession(SparkSession.builder().appName("sparkplug-cluster-test"))
             .getOrCreate();
-    // One line per progress report, "progress NAME BATCH rows N": the tests' readiness signal (a
-    // first
-    // batch ran, so executors and readers are warm), read from the driver's log.
+    // One line per progress report, "progress NAME BATCH rows N warmUpLeft K durations {...}":
+    // the tests' readiness signal (a first batch ran, so executors and readers are warm), read from
+    // the driver's log; the benchmarks read the warm-up countdown and the boundary phases from it.
     spark
         .streams()
         .addListener(
@@ -81,13 +81,25 @@ public final class ServingApp {
 
               @Override
               public void onQueryProgress(QueryProgressEvent event) {
+                var progress = event.progress();
+                String warmUpLeft =
+                    progress.sources().length == 0
+                        ? "-"
+                        : progress
+                            .sources()[0]
+                            .metrics()
+                            .getOrDefault(SparkPlugHttp.WARM_UP_BATCHES_LEFT, "-");
                 System.out.println(
                     "progress "
-                        + event.progress().name()
+                        + progress.name()
                         + " "
-                        + event.progress().batchId()
+                        + progress.batchId()
                         + " rows "
-                        + event.progress().numInputRows());
+                        + progress.numInputRows()
+                        + " warmUpLeft "
+                        + warmUpLeft
+                        + " durations "
+                        + new java.util.TreeMap<>(progress.durationMs()));
               }
 
               @Override
