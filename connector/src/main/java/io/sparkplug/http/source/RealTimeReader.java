@@ -18,9 +18,10 @@ import org.apache.spark.sql.connector.read.streaming.SupportsRealTimeRead;
  * <p>The first batches of a query run are a warm-up (source options {@code warmUpBatches} and
  * {@code warmUpBatchTime}, 30 batches of 100 ms by default): their readers end that long after they
  * start instead of at the batch deadline. Spark's boundary code is slow until the JIT has compiled
- * it: the first boundary of a JVM costs seconds, the next ones 90-150 ms, and only after a few tens
- * of boundaries does one cost about 40 ms. Running those boundaries at start-up, before a client
- * has been told the service is up, keeps them out of the loaded boundaries that follow.
+ * it: the first boundary of a JVM costs seconds, the next ones 90-120 ms, and after a few tens of
+ * boundaries 40-100 ms (docs/performance.md, "The warm-up"). Running those boundaries at start-up,
+ * before a client has been told the service is up, keeps them out of the loaded boundaries that
+ * follow.
  */
 public abstract class RealTimeReader implements SupportsRealTimeRead<InternalRow> {
   private static final RecordStatus NO_RECORD = RecordStatus.newStatusWithoutArrivalTime(false);
