@@ -14,7 +14,6 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.http.HttpResponse;
 import java.time.Duration;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ExecutionException;
@@ -23,27 +22,27 @@ import java.util.concurrent.TimeoutException;
 
 /**
  * A real-time reader's view of a driver-mode log that lives in another JVM (the driver): requests
- * are taken over the driver's internal endpoint, a few at a time, the call waiting on the driver
- * until one arrives, so a request still reaches the query the moment it is accepted.
+ * are taken over the driver's internal endpoint one at a time, the call waiting on the driver until
+ * one arrives, so a request still reaches the query the moment it is accepted.
+ *
+ * <p>One at a time, because a take is final: the driver hands the request to this reader and no
+ * other. A request taken but not yet handed to Spark would be lost when the task ends, which it
+ * does at the batch deadline (Spark stops asking) and when a warm-up batch ends early; until
+ * 2026-12-03 takes of up to 64 lost the rest of a take at such an end, and two requests sent at
+ * once to a fresh cluster could see one answered and the other time out with 504.
  */
 final class RemoteTakes {
-  private static final int BATCH = 64;
-
   private final JvmAddress driver;
-  private final ArrayDeque<RequestLog.Taken> buffered = new ArrayDeque<>();
 
   RemoteTakes(JvmAddress driver) {
     this.driver = driver;
   }
 
   RequestLog.Taken take(long timeoutNanos) throws IOException, InterruptedException {
-    if (!buffered.isEmpty()) {
-      return buffered.poll();
-    }
     long waitMs = TimeUnit.NANOSECONDS.toMillis(timeoutNanos);
     ByteArrayOutputStream bytes = new ByteArrayOutputStream(12);
     try (DataOutputStream out = new DataOutputStream(bytes)) {
-      out.writeInt(BATCH);
+      out.writeInt(1);
       out.writeLong(waitMs);
     }
     HttpResponse<byte[]> response;
@@ -62,8 +61,12 @@ final class RemoteTakes {
       throw new IOException(
           "sparkplug-http: the driver answered " + response.statusCode() + " to a take");
     }
-    buffered.addAll(decode(response.body()));
-    return buffered.poll();
+    List<RequestLog.Taken> taken = decode(response.body());
+    if (taken.size() > 1) {
+      throw new IOException(
+          "sparkplug-http: the driver handed " + taken.size() + " requests to a take of one");
+    }
+    return taken.isEmpty() ? null : taken.get(0);
   }
 
   static byte[] encode(List<RequestLog.Taken> taken) {
