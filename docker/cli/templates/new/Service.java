@@ -11,6 +11,7 @@ import io.sparkplug.http.SparkPlugHttp;
 import java.nio.file.Files;
 import java.time.Duration;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.hadoop.util.ShutdownHookManager;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
@@ -162,9 +163,11 @@ public final class @CLASS@ {
     StreamingQuery query = start(spark, port, mode, controlPort, checkpoint, trigger);
     // On Ctrl-C or SIGTERM, stop between two batches: stop accepting, answer what was accepted.
     // Through Hadoop's hook manager at a priority (100) that runs before Spark's own hook (40).
+    AtomicBoolean stopping = new AtomicBoolean();
     ShutdownHookManager.get()
         .addShutdownHook(
             () -> {
+              stopping.set(true);
               try {
                 SparkPlugHttp.stop(query);
               } catch (TimeoutException e) {
@@ -190,7 +193,11 @@ public final class @CLASS@ {
     try {
       query.awaitTermination();
     } finally {
-      spark.stop();
+      // On Ctrl-C the hook above is still stopping the query and Spark's own hook stops Spark after
+      // it; otherwise (the query failed) stop Spark here, or its threads keep the JVM alive.
+      if (!stopping.get()) {
+        spark.stop();
+      }
     }
   }
 }

@@ -25,6 +25,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.hadoop.util.ShutdownHookManager;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
@@ -193,9 +194,11 @@ public final class QuoteService {
     // holds), then let Spark shut down.
     // Through Hadoop's hook manager, which Spark uses too, at a priority (100) that runs before
     // Spark's own hook (40) stops the SparkContext, so the stop can still use Spark.
+    AtomicBoolean stopping = new AtomicBoolean();
     ShutdownHookManager.get()
         .addShutdownHook(
             () -> {
+              stopping.set(true);
               try {
                 SparkPlugHttp.stop(query);
               } catch (TimeoutException e) {
@@ -224,8 +227,12 @@ public final class QuoteService {
               + "/quote)");
       query.awaitTermination();
     } finally {
-      // Also on failure (say, the port is taken): without it Spark's threads keep the JVM alive.
-      spark.stop();
+      // On failure (say, the port is taken) stop Spark here: its threads would keep the JVM alive.
+      // On Ctrl-C the hook above is still stopping the query, and Spark's own hook stops Spark
+      // after it; stopping it here as well would pull the context from under the hook.
+      if (!stopping.get()) {
+        spark.stop();
+      }
     }
   }
 
