@@ -10,7 +10,6 @@ import static org.apache.spark.sql.functions.to_json;
 import static org.apache.spark.sql.functions.try_element_at;
 import static org.apache.spark.sql.functions.when;
 
-import io.sparkplug.examples.common.Serving;
 import io.sparkplug.http.SparkPlugHttp;
 import java.io.IOException;
 import java.net.BindException;
@@ -213,7 +212,7 @@ public final class QuoteService {
       awaitListening(query, port, 60_000);
       if (!triggerName.equals("microbatch")) {
         // The connector's warm-up batches end within seconds; their boundaries are the slowest.
-        Serving.awaitWarmUp(query, Duration.ofSeconds(60));
+        SparkPlugHttp.awaitWarmUp(query, Duration.ofSeconds(60));
       }
       System.out.println(
           "SparkPlug HTTP example serving at http://127.0.0.1:"

@@ -109,7 +109,7 @@ public final class Serving {
         awaitListening(query, config.port(), Duration.ofSeconds(60));
       }
       if (config.realTime()) {
-        awaitWarmUp(query, Duration.ofSeconds(60));
+        SparkPlugHttp.awaitWarmUp(query, Duration.ofSeconds(60));
       }
       System.out.println(banner);
       query.awaitTermination();
@@ -135,16 +135,6 @@ public final class Serving {
       }
       Thread.sleep(50);
     }
-  }
-
-  /**
-   * Real-time mode: waits until the connector's warm-up batches have ended ({@link
-   * SparkPlugHttp#awaitWarmUp}), so that their boundaries (the slowest of a JVM's life: Spark's
-   * boundary code is not compiled yet) are behind the service before it says it serves.
-   */
-  public static void awaitWarmUp(StreamingQuery query, Duration timeout)
-      throws InterruptedException {
-    SparkPlugHttp.awaitWarmUp(query, timeout);
   }
 
   /**
