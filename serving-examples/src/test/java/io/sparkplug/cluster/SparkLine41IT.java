@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.sparkplug.examples.common.SparkJvm;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpResponse;
@@ -11,7 +12,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -114,24 +114,18 @@ class SparkLine41IT {
             .toAbsolutePath();
     Files.createDirectories(dir);
     Path log = dir.resolve("app.log");
-    List<String> command = new ArrayList<>();
-    command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-    for (String flag : System.getProperty("sparkplug.spark.jvm.flags", "").split("\\s+")) {
-      if (!flag.isBlank()) {
-        command.add(flag);
-      }
-    }
-    command.addAll(
-        List.of(
-            "-Xmx1g",
-            "-Dspark.master=local[3]",
-            "-Dspark.ui.enabled=false",
-            "-Dspark.driver.host=127.0.0.1",
-            "-cp",
-            sparkHome.resolve("jars") + "/*:" + connectorJar + ":" + testsJar,
-            "io.sparkplug.cluster.ServingApp",
-            service("mb", "driver", microBatchPort, "/", dir.resolve("mb"), false),
-            service("rt", "driver", realTimePort, "/", dir.resolve("rt"), true)));
+    List<String> command =
+        SparkJvm.command(
+            List.of(
+                "-Xmx1g",
+                "-Dspark.master=local[3]",
+                "-Dspark.ui.enabled=false",
+                "-Dspark.driver.host=127.0.0.1",
+                "-cp",
+                sparkHome.resolve("jars") + "/*:" + connectorJar + ":" + testsJar,
+                "io.sparkplug.cluster.ServingApp",
+                service("mb", "driver", microBatchPort, "/", dir.resolve("mb"), false),
+                service("rt", "driver", realTimePort, "/", dir.resolve("rt"), true)));
     Process app =
         new ProcessBuilder(command)
             .directory(dir.toFile())

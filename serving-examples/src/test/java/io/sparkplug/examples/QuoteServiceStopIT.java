@@ -3,6 +3,7 @@ package io.sparkplug.examples;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.sparkplug.examples.common.SparkJvm;
 import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -12,7 +13,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -41,22 +41,16 @@ class QuoteServiceStopIT {
     }
     Path dir = Files.createTempDirectory("quote-stop-it");
     Path log = dir.resolve("quote.log");
-    List<String> command = new ArrayList<>();
-    command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-    for (String flag : System.getProperty("sparkplug.spark.jvm.flags", "").split("\\s+")) {
-      if (!flag.isBlank()) {
-        command.add(flag);
-      }
-    }
-    command.addAll(
-        List.of(
-            "-Xmx1g",
-            "-Dport=" + port,
-            "-Dmaster=local[2]",
-            "-Dcheckpoint=" + dir.resolve("checkpoint"),
-            "-cp",
-            System.getProperty("java.class.path"),
-            QuoteService.class.getName()));
+    List<String> command =
+        SparkJvm.command(
+            List.of(
+                "-Xmx1g",
+                "-Dport=" + port,
+                "-Dmaster=local[2]",
+                "-Dcheckpoint=" + dir.resolve("checkpoint"),
+                "-cp",
+                System.getProperty("java.class.path"),
+                QuoteService.class.getName()));
     Process service =
         new ProcessBuilder(command)
             .directory(dir.toFile())
