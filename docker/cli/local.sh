@@ -218,10 +218,15 @@ main_class_of() {
 }
 
 # Condition for wait_for: the driver is alive (else 2) and its directory (GET /-/servers on the
-# control port) lists at least one healthy server.
+# control port) lists at least one healthy server, with the real-time warm-up batches behind it
+# (warmUpBatchesLeft 0): the first batches of a JVM are its slowest, and an executor busy with
+# them can answer health checks late.
 directory_has_healthy_server() {
+  local json
   live_pid "driver-$1" > /dev/null || return 2
-  curl -fsS --max-time 2 "http://127.0.0.1:$2/-/servers" 2> /dev/null | grep -q '"healthy":true'
+  json=$(curl -fsS --max-time 2 "http://127.0.0.1:$2/-/servers" 2> /dev/null) || return 1
+  printf '%s' "$json" | grep -q '"healthy":true' &&
+    printf '%s' "$json" | grep -q '"warmUpBatchesLeft":0[,}]'
 }
 
 # submit_failed NAME WHY: stops the driver that did not come up, says why as far as its log tells.
@@ -371,7 +376,7 @@ EOF
   if [ "$opt_mode" = driver ]; then
     url="http://127.0.0.1:$opt_port"
   else
-    wait_for "$opt_timeout" "an executor server in the directory of '$opt_name'" \
+    wait_for "$opt_timeout" "a warmed-up executor server in the directory of '$opt_name'" \
       directory_has_healthy_server "$opt_name" "$opt_control_port" || {
       submit_failed "$opt_name" "has no serving executor server (does the application pass mode to the source?)"
     }

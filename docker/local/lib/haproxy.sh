@@ -33,6 +33,10 @@ defaults
   # off): keep it a little above the services' requestTimeout (--server-timeout).
   timeout server $server_timeout
   timeout http-request 10s
+  # A health check may take this long to answer: an executor busy with a batch on a shared
+  # machine answers late, and with the default (inter, 500 ms) two slow answers in a row took
+  # every server out. A dead server still fails its check at once (connection refused).
+  timeout check 2s
 
 frontend sparkplug
   bind $bind:$port
@@ -71,11 +75,14 @@ EOF
   } > "$file"
 }
 
-# Condition for wait_for: HAProxy alive (else 2) and at least one backend server UP.
+# Condition for wait_for: HAProxy alive (else 2) and at least one backend server UP after a
+# health check that passed. HAProxy starts every server UP before its first check (status
+# "UP 1/2", check_status INI, field 37), so UP alone would pass while no server serves.
 haproxy_backend_up() {
   live_pid haproxy > /dev/null || return 2
   curl -fsS --max-time 2 "$1;csv" 2> /dev/null |
-    awk -F, '$1 == "sparkplug" && $2 ~ /^s[0-9]+$/ && $18 ~ /^UP/ { up = 1 } END { exit up ? 0 : 1 }'
+    awk -F, '$1 == "sparkplug" && $2 ~ /^s[0-9]+$/ && $18 == "UP" && $37 ~ /^L7OK/ { up = 1 }
+      END { exit up ? 0 : 1 }'
 }
 
 cmd_haproxy() {

@@ -12,6 +12,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import java.net.ServerSocket;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -129,12 +130,17 @@ class ExecutorModeTest {
     SparkSession spark = TestSpark.session().newSession();
     spark.conf().set("spark.sql.streaming.realTimeMode.minBatchDuration", "1000");
     int port = TestSpark.freePort();
+    int controlPort = TestSpark.freePort();
     Dataset<Row> replies =
         spark
             .readStream()
             .format("sparkplug-http")
             .option("port", port)
             .option("mode", "executor")
+            .option("controlPort", controlPort)
+            // Five warm-up batches of 500 ms: the directory cannot say 0 for 2.5 s.
+            .option("warmUpBatches", 5)
+            .option("warmUpBatchTime", "500ms")
             .load()
             .select(col("id"), upper(col("body").cast("string")).as("body"));
     StreamingQuery query =
@@ -146,6 +152,12 @@ class ExecutorModeTest {
             .option("checkpointLocation", TestSpark.checkpoint())
             .start();
     try {
+      // The directory answers from the start and counts the warm-up down; deployment tools
+      // (sparkplug submit --mode executor) wait for 0 before they call the service up.
+      TestSpark.awaitListening(controlPort);
+      assertTrue(directory(controlPort).get("warmUpBatchesLeft").asInt() > 0);
+      SparkPlugHttp.awaitWarmUp(query, Duration.ofSeconds(90));
+      assertEquals(0, directory(controlPort).get("warmUpBatchesLeft").asInt());
       // Readiness: the server starts in the first reader's task; a first batch ending means the
       // readers have run once. Then the first request is asserted as is.
       TestSpark.awaitReady(port, query);

@@ -330,6 +330,10 @@ class SparkplugCliIT {
       report(
           "submit of the scaffolded service in executor mode until HAProxy serves", executorSubmit);
       remember();
+      // submit calls the service up only once its real-time warm-up is over.
+      HttpResponse<String> directory = get("http://127.0.0.1:" + port("control2") + "/-/servers");
+      assertEquals(200, directory.statusCode(), directory.body());
+      assertTrue(directory.body().contains("\"warmUpBatchesLeft\":0"), directory.body());
       String lb = "http://127.0.0.1:" + port("lb");
       HttpResponse<String> greeting = postJson(lb + "/hello", "{\"name\":\"Ada\"}");
       assertEquals(200, greeting.statusCode(), greeting.body());

@@ -91,7 +91,7 @@ public final class ExecutorMicroBatchStream
             options.controlPort(),
             secret,
             Map.of(InternalPaths.STATUS, directory::status),
-            Map.of(InternalPaths.SERVERS, body -> directory.json()),
+            Map.of(InternalPaths.SERVERS, body -> directory.json(warmUpBatchesLeft())),
             ServiceOptions.CONTROL_PORT_CONFIG);
     this.context =
         new SourceContext(key, options, control.address(driverHost), executors.localMaster());

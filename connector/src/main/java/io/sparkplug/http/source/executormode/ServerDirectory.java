@@ -176,11 +176,16 @@ final class ServerDirectory {
     return live;
   }
 
-  ControlServer.Response json() {
+  /**
+   * The directory as JSON, with the query's real-time warm-up batches still to run ({@code
+   * warmUpBatchesLeft}): a deployment tool waits for 0 before it calls the service up.
+   */
+  ControlServer.Response json(int warmUpBatchesLeft) {
     ObjectNode root = JSON.createObjectNode();
     root.put("source", description);
     root.put("mode", Mode.EXECUTOR.optionValue());
     root.put("running", running);
+    root.put("warmUpBatchesLeft", warmUpBatchesLeft);
     ArrayNode servers = root.putArray("servers");
     long now = System.nanoTime();
     for (Entry entry : entries.values()) {
