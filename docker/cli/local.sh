@@ -16,6 +16,8 @@ SERVING_CONF=(
   --conf spark.sql.streaming.pollingDelay=1ms
   --conf spark.sql.adaptive.enabled=false
   --conf spark.buffer.pageSize=1m
+  --conf spark.hadoop.dfs.client.block.write.locateFollowingBlock.initial.delay.ms=10
+  --conf spark.hadoop.dfs.client.block.write.locateFollowingBlock.retries=10
 )
 
 cli_dir() { echo "$SPARKPLUG_STATE/cli"; }

@@ -75,14 +75,19 @@ EOF
   } > "$file"
 }
 
-# Condition for wait_for: HAProxy alive (else 2) and at least one backend server UP after a
-# health check that passed. HAProxy starts every server UP before its first check (status
-# "UP 1/2", check_status INI, field 37), so UP alone would pass while no server serves.
+# Condition for wait_for: HAProxy alive (else 2), every backend server checked at least once,
+# and one UP after a check that passed. HAProxy starts every server UP before its first check
+# (status "UP 1/2", check_status INI, field 37): UP alone would pass while no server serves, and
+# until its first check an address where nothing serves (or another program listens) gets
+# traffic too.
 haproxy_backend_up() {
   live_pid haproxy > /dev/null || return 2
   curl -fsS --max-time 2 "$1;csv" 2> /dev/null |
-    awk -F, '$1 == "sparkplug" && $2 ~ /^s[0-9]+$/ && $18 == "UP" && $37 ~ /^L7OK/ { up = 1 }
-      END { exit up ? 0 : 1 }'
+    awk -F, '$1 == "sparkplug" && $2 ~ /^s[0-9]+$/ {
+        if ($37 ~ /INI/) unchecked = 1
+        if ($18 == "UP" && $37 ~ /^L7OK/) up = 1
+      }
+      END { exit up && !unchecked ? 0 : 1 }'
 }
 
 cmd_haproxy() {

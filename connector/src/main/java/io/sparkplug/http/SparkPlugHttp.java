@@ -2,6 +2,7 @@ package io.sparkplug.http;
 
 import io.sparkplug.http.sink.ReplyWriter;
 import io.sparkplug.http.source.BoundaryStop;
+import io.sparkplug.http.source.SlowSettings;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Locale;
@@ -71,6 +72,10 @@ public final class SparkPlugHttp {
    *       six-row lookup table then allocates and zeroes 64 MB per batch and keeps several such
    *       pages live until the cleaner frees them. Larger rows still get pages of their own size. A
    *       core setting: it takes effect only where the SparkContext is created with it.
+   *   <li>{@code spark.hadoop.dfs.client.block.write.locateFollowingBlock.initial.delay.ms=10} and
+   *       {@code ...retries=10}: on an HDFS checkpoint, a log write whose close the NameNode first
+   *       refuses (its DataNode has not reported the block yet, a race small writes often lose)
+   *       retries after 10 ms instead of 400 ms, doubling up to about 10 s in all as before.
    * </ul>
    */
   public static Map<String, String> servingConf() {
@@ -81,6 +86,8 @@ public final class SparkPlugHttp {
     conf.put("spark.sql.streaming.pollingDelay", "1ms");
     conf.put("spark.sql.adaptive.enabled", "false");
     conf.put("spark.buffer.pageSize", "1m");
+    conf.put("spark.hadoop." + SlowSettings.HDFS_CLOSE_RETRY_DELAY, "10");
+    conf.put("spark.hadoop.dfs.client.block.write.locateFollowingBlock.retries", "10");
     return conf;
   }
 

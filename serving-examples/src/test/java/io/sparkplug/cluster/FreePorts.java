@@ -36,6 +36,29 @@ public final class FreePorts {
     throw new IllegalStateException("no free port on " + host + " in 20000-31999");
   }
 
+  /**
+   * The first of {@code count} consecutive ports in 20000-31999, none handed out before and none
+   * listened on at {@code host}; all of them are handed out (a range of executor ports must not
+   * take in a port given to another component).
+   */
+  public static int range(String host, int count) {
+    ThreadLocalRandom random = ThreadLocalRandom.current();
+    for (int attempt = 0; attempt < 200; attempt++) {
+      int first = 20_000 + random.nextInt(12_000 - count);
+      boolean free = true;
+      for (int port = first; port < first + count && free; port++) {
+        free = !HANDED_OUT.contains(port) && !listening(host, port);
+      }
+      if (free) {
+        for (int port = first; port < first + count; port++) {
+          HANDED_OUT.add(port);
+        }
+        return first;
+      }
+    }
+    throw new IllegalStateException("no " + count + " free ports in a row on " + host);
+  }
+
   /** A port nothing listens on at any of {@code hosts} (executors on several addresses). */
   public static int onEvery(String... hosts) {
     for (int attempt = 0; attempt < 50; attempt++) {

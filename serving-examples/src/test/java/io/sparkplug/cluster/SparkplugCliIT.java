@@ -95,9 +95,12 @@ class SparkplugCliIT {
         List.of("master", "masterUi", "hdfs", "hdfsHttp", "workerUi", "quotes", "control1")) {
       PORTS.put(port, FreePorts.on("127.0.0.1"));
     }
-    for (String port : List.of("control2", "lb", "lbStats", "executors")) {
+    for (String port : List.of("control2", "lb", "lbStats")) {
       PORTS.put(port, FreePorts.on("127.0.0.1"));
     }
+    // The executors' range is ten ports: reserved as a block, or a Worker's UI could sit in it
+    // (HAProxy then sent a request to that UI before its first health check).
+    PORTS.put("executors", FreePorts.range("127.0.0.1", 10));
   }
 
   @AfterAll

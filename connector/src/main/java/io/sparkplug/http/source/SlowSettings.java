@@ -23,24 +23,53 @@ public final class SlowSettings {
       "org.apache.spark.sql.execution.streaming.checkpointing.FileSystemBasedCheckpointFileManager";
   static final String POLLING_DELAY = "spark.sql.streaming.pollingDelay";
 
+  /**
+   * How long an HDFS client first sleeps when the NameNode will not yet close a file because the
+   * DataNode has not reported its last block (a race every small checkpoint write can lose); it
+   * doubles at each retry. Hadoop's default is 400 ms.
+   */
+  public static final String HDFS_CLOSE_RETRY_DELAY =
+      "dfs.client.block.write.locateFollowingBlock.initial.delay.ms";
+
+  /** At or above this first retry delay the WARN names the setting for an HDFS checkpoint. */
+  static final long SLOW_HDFS_CLOSE_RETRY_MS = 100;
+
   /** Spark's default polling delay; at or above it the WARN names the setting. */
   static final long SLOW_POLLING_DELAY_MS = 10;
 
   private final String checkpointCost;
+  private final String hdfsCloseCost;
   private final String pollingCost;
   private volatile boolean checked;
 
-  private SlowSettings(String checkpointCost, String pollingCost) {
+  private SlowSettings(String checkpointCost, String hdfsCloseCost, String pollingCost) {
     this.checkpointCost = checkpointCost;
+    this.hdfsCloseCost = hdfsCloseCost;
     this.pollingCost = pollingCost;
   }
 
   /** Reads the settings of {@code spark} for a source whose checkpoint is {@code checkpoint}. */
   public static SlowSettings of(SparkSession spark, String checkpoint) {
     String checkpointCost = null;
+    String hdfsCloseCost = null;
+    String scheme = checkpoint == null ? null : schemeOf(spark, checkpoint);
+    if ("hdfs".equals(scheme)) {
+      long delayMs = hdfsCloseRetryMs(spark);
+      if (delayMs >= SLOW_HDFS_CLOSE_RETRY_MS) {
+        hdfsCloseCost =
+            "spark.hadoop."
+                + HDFS_CLOSE_RETRY_DELAY
+                + "="
+                + delayMs
+                + ": a checkpoint log write whose close the NameNode first refuses (the"
+                + " DataNode has not reported the block yet) sleeps "
+                + delayMs
+                + " ms before it retries, several times a minute; set it to 10 (and"
+                + " locateFollowingBlock.retries to 10, to keep about 10 s of patience)";
+      }
+    }
     String manager = spark.conf().get(CHECKPOINT_MANAGER, "");
-    if (manager.isBlank() && checkpoint != null) {
-      String scheme = schemeOf(spark, checkpoint);
+    if (manager.isBlank() && scheme != null) {
       if ("file".equals(scheme) || "hdfs".equals(scheme)) {
         checkpointCost =
             CHECKPOINT_MANAGER
@@ -63,7 +92,22 @@ public final class SlowSettings {
               + pollingMs
               + " ms late; set it to 1ms";
     }
-    return new SlowSettings(checkpointCost, pollingCost);
+    return new SlowSettings(checkpointCost, hdfsCloseCost, pollingCost);
+  }
+
+  /** The first close retry delay an HDFS client of this session would use. */
+  private static long hdfsCloseRetryMs(SparkSession spark) {
+    String value =
+        spark
+            .conf()
+            .get(
+                "spark.hadoop." + HDFS_CLOSE_RETRY_DELAY,
+                spark.sparkContext().hadoopConfiguration().get(HDFS_CLOSE_RETRY_DELAY, "400"));
+    try {
+      return Long.parseLong(value.trim());
+    } catch (NumberFormatException e) {
+      return 0; // Hadoop will refuse it itself
+    }
   }
 
   private static String schemeOf(SparkSession spark, String checkpoint) {
@@ -93,13 +137,7 @@ public final class SlowSettings {
       }
       checked = true;
     }
-    List<String> costs = new ArrayList<>();
-    if (checkpointCost != null) {
-      costs.add(checkpointCost);
-    }
-    if (pollingCost != null && !realTime) {
-      costs.add(pollingCost);
-    }
+    List<String> costs = costs(realTime);
     if (!costs.isEmpty()) {
       LOG.warn(
           "{} serves with settings that cost latency: {}. SparkPlugHttp.servingSession(builder)"
@@ -107,5 +145,20 @@ public final class SlowSettings {
           source,
           String.join("; ", costs));
     }
+  }
+
+  /** What the WARN would name, for a query of this trigger. */
+  List<String> costs(boolean realTime) {
+    List<String> costs = new ArrayList<>();
+    if (checkpointCost != null) {
+      costs.add(checkpointCost);
+    }
+    if (hdfsCloseCost != null) {
+      costs.add(hdfsCloseCost);
+    }
+    if (pollingCost != null && !realTime) {
+      costs.add(pollingCost);
+    }
+    return costs;
   }
 }

@@ -1,0 +1,46 @@
+package io.sparkplug.http.source;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.sparkplug.http.SparkPlugHttp;
+import io.sparkplug.http.TestSpark;
+import java.util.List;
+import org.apache.spark.sql.SparkSession;
+import org.junit.jupiter.api.Test;
+
+/** Which settings the start-up WARN names, by checkpoint file system (no query needed). */
+class SlowSettingsTest {
+  private static final String HDFS = "hdfs://127.0.0.1:1/checkpoints/q";
+
+  private static SparkSession serving() {
+    SparkSession spark = TestSpark.session().newSession();
+    SparkPlugHttp.servingConf().entrySet().stream()
+        .filter(setting -> !setting.getKey().equals("spark.buffer.pageSize"))
+        .forEach(setting -> spark.conf().set(setting.getKey(), setting.getValue()));
+    return spark;
+  }
+
+  @Test
+  void anHdfsCheckpointWithHadoopsCloseRetryDelayIsNamed() {
+    SparkSession spark = serving();
+    spark.conf().unset("spark.hadoop." + SlowSettings.HDFS_CLOSE_RETRY_DELAY);
+    List<String> costs = SlowSettings.of(spark, HDFS).costs(true);
+    assertEquals(1, costs.size(), costs.toString());
+    assertTrue(
+        costs.get(0).startsWith("spark.hadoop." + SlowSettings.HDFS_CLOSE_RETRY_DELAY + "=400"),
+        costs.get(0));
+  }
+
+  @Test
+  void theServingSettingsNameNothingOnHdfs() {
+    assertEquals(List.of(), SlowSettings.of(serving(), HDFS).costs(false));
+  }
+
+  @Test
+  void aLocalCheckpointDoesNotCareAboutHdfsRetries() {
+    SparkSession spark = serving();
+    spark.conf().unset("spark.hadoop." + SlowSettings.HDFS_CLOSE_RETRY_DELAY);
+    assertEquals(List.of(), SlowSettings.of(spark, TestSpark.checkpoint()).costs(false));
+  }
+}
