@@ -87,7 +87,7 @@ public final class SparkPlugHttp {
     conf.put("spark.sql.adaptive.enabled", "false");
     conf.put("spark.buffer.pageSize", "1m");
     conf.put("spark.hadoop." + SlowSettings.HDFS_CLOSE_RETRY_DELAY, "10");
-    conf.put("spark.hadoop.dfs.client.block.write.locateFollowingBlock.retries", "10");
+    conf.put("spark.hadoop." + SlowSettings.HDFS_CLOSE_RETRIES, "10");
     return conf;
   }
 

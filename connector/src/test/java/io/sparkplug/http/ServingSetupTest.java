@@ -37,12 +37,7 @@ class ServingSetupTest {
   @BeforeAll
   static void session() {
     // A session of its own with the serving settings; the shared one keeps Spark's defaults.
-    fast = TestSpark.session().newSession();
-    // spark.buffer.pageSize is a core setting: only a new SparkContext takes it, and Spark refuses
-    // to set it on a running one.
-    SparkPlugHttp.servingConf().entrySet().stream()
-        .filter(setting -> !setting.getKey().equals("spark.buffer.pageSize"))
-        .forEach(setting -> fast.conf().set(setting.getKey(), setting.getValue()));
+    fast = TestSpark.servingSession();
     // Short real-time batches, so that a test crosses boundaries.
     fast.conf().set("spark.sql.streaming.realTimeMode.minBatchDuration", "1000");
   }

@@ -64,6 +64,19 @@ public final class TestSpark {
     throw new IllegalStateException("no free port found in 20000-31999 after 200 attempts");
   }
 
+  /**
+   * A new session of the shared one with {@link SparkPlugHttp#servingConf()}, except {@code
+   * spark.buffer.pageSize}: a core setting, which only a new SparkContext takes (Spark refuses it
+   * on a running one).
+   */
+  public static SparkSession servingSession() {
+    SparkSession spark = session().newSession();
+    SparkPlugHttp.servingConf().entrySet().stream()
+        .filter(setting -> !setting.getKey().equals("spark.buffer.pageSize"))
+        .forEach(setting -> spark.conf().set(setting.getKey(), setting.getValue()));
+    return spark;
+  }
+
   public static String checkpoint() {
     try {
       return Files.createTempDirectory("sparkplug-ckpt").toString();

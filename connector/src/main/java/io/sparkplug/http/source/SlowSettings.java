@@ -31,6 +31,10 @@ public final class SlowSettings {
   public static final String HDFS_CLOSE_RETRY_DELAY =
       "dfs.client.block.write.locateFollowingBlock.initial.delay.ms";
 
+  /** How many times that HDFS client retries before the write fails. Hadoop's default is 5. */
+  public static final String HDFS_CLOSE_RETRIES =
+      "dfs.client.block.write.locateFollowingBlock.retries";
+
   /** At or above this first retry delay the WARN names the setting for an HDFS checkpoint. */
   static final long SLOW_HDFS_CLOSE_RETRY_MS = 100;
 

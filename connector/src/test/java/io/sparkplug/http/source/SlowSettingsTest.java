@@ -3,7 +3,6 @@ package io.sparkplug.http.source;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.sparkplug.http.SparkPlugHttp;
 import io.sparkplug.http.TestSpark;
 import java.util.List;
 import org.apache.spark.sql.SparkSession;
@@ -13,17 +12,9 @@ import org.junit.jupiter.api.Test;
 class SlowSettingsTest {
   private static final String HDFS = "hdfs://127.0.0.1:1/checkpoints/q";
 
-  private static SparkSession serving() {
-    SparkSession spark = TestSpark.session().newSession();
-    SparkPlugHttp.servingConf().entrySet().stream()
-        .filter(setting -> !setting.getKey().equals("spark.buffer.pageSize"))
-        .forEach(setting -> spark.conf().set(setting.getKey(), setting.getValue()));
-    return spark;
-  }
-
   @Test
   void anHdfsCheckpointWithHadoopsCloseRetryDelayIsNamed() {
-    SparkSession spark = serving();
+    SparkSession spark = TestSpark.servingSession();
     spark.conf().unset("spark.hadoop." + SlowSettings.HDFS_CLOSE_RETRY_DELAY);
     List<String> costs = SlowSettings.of(spark, HDFS).costs(true);
     assertEquals(1, costs.size(), costs.toString());
@@ -34,12 +25,12 @@ class SlowSettingsTest {
 
   @Test
   void theServingSettingsNameNothingOnHdfs() {
-    assertEquals(List.of(), SlowSettings.of(serving(), HDFS).costs(false));
+    assertEquals(List.of(), SlowSettings.of(TestSpark.servingSession(), HDFS).costs(false));
   }
 
   @Test
   void aLocalCheckpointDoesNotCareAboutHdfsRetries() {
-    SparkSession spark = serving();
+    SparkSession spark = TestSpark.servingSession();
     spark.conf().unset("spark.hadoop." + SlowSettings.HDFS_CLOSE_RETRY_DELAY);
     assertEquals(List.of(), SlowSettings.of(spark, TestSpark.checkpoint()).costs(false));
   }

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.sparkplug.http.SparkPlugHttp;
 import io.sparkplug.http.cluster.ControlServer;
 import io.sparkplug.http.cluster.JvmAddress;
 import io.sparkplug.http.cluster.JvmAddresses;
@@ -185,7 +186,7 @@ final class ServerDirectory {
     root.put("source", description);
     root.put("mode", Mode.EXECUTOR.optionValue());
     root.put("running", running);
-    root.put("warmUpBatchesLeft", warmUpBatchesLeft);
+    root.put(SparkPlugHttp.WARM_UP_BATCHES_LEFT, warmUpBatchesLeft);
     ArrayNode servers = root.putArray("servers");
     long now = System.nanoTime();
     for (Entry entry : entries.values()) {
