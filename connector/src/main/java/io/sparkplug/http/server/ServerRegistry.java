@@ -51,10 +51,15 @@ final class ServerRegistry {
   }
 
   static synchronized void unregister(HttpServer server, HttpService service) {
-    if (server.removeService(service) && SERVERS.get(server.port()) == server) {
+    HttpService[] services = server.services();
+    if (services.length == 1 && services[0] == service && SERVERS.get(server.port()) == server) {
+      // The last service stays on its closing server: a request read on a connection that is
+      // still open gets the stopped service's 503, not a 404 for a path served a moment ago.
       SERVERS.remove(server.port());
       server.close();
+      return;
     }
+    server.removeService(service);
   }
 
   /** True when some service in this JVM serves {@code path} on {@code port}. */
