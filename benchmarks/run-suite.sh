@@ -29,7 +29,7 @@ boundary_seconds=${boundary_seconds:-40}
 # Spark settings for low latency (docs/performance.md explains each one).
 tuned=(
   -Dspark.sql.streaming.pollingDelay=1ms
-  -Dspark.sql.streaming.checkpointFileManagerClass=org.apache.spark.sql.execution.streaming.checkpointing.FileSystemBasedCheckpointFileManager
+  -Dspark.sql.streaming.checkpointFileManagerClass=io.sparkplug.http.ServingCheckpointFileManager
   -Dspark.hadoop.fs.file.impl=org.apache.hadoop.fs.RawLocalFileSystem
   -Dspark.buffer.pageSize=1m
 )

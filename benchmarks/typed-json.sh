@@ -28,7 +28,7 @@ results="$bench_dir/results-typed.jsonl"
 
 tuned=(
   -Dspark.sql.streaming.pollingDelay=1ms
-  -Dspark.sql.streaming.checkpointFileManagerClass=org.apache.spark.sql.execution.streaming.checkpointing.FileSystemBasedCheckpointFileManager
+  -Dspark.sql.streaming.checkpointFileManagerClass=io.sparkplug.http.ServingCheckpointFileManager
   -Dspark.hadoop.fs.file.impl=org.apache.hadoop.fs.RawLocalFileSystem
 )
 

@@ -11,7 +11,7 @@
 # sink allowlist off so that the sparkplug-http sink serves in real-time mode by format name.
 SERVING_CONF=(
   --conf spark.sql.streaming.realTimeMode.allowlistCheck=false
-  --conf spark.sql.streaming.checkpointFileManagerClass=org.apache.spark.sql.execution.streaming.checkpointing.FileSystemBasedCheckpointFileManager
+  --conf spark.sql.streaming.checkpointFileManagerClass=io.sparkplug.http.ServingCheckpointFileManager
   --conf spark.hadoop.fs.file.impl=org.apache.hadoop.fs.RawLocalFileSystem
   --conf spark.sql.streaming.pollingDelay=1ms
   --conf spark.sql.adaptive.enabled=false

@@ -45,9 +45,6 @@ public final class SparkPlugHttp {
   /** The source metric that counts the real-time warm-up batches still to end. */
   public static final String WARM_UP_BATCHES_LEFT = "warmUpBatchesLeft";
 
-  private static final String CHECKPOINT_MANAGER =
-      "org.apache.spark.sql.execution.streaming.checkpointing.FileSystemBasedCheckpointFileManager";
-
   private SparkPlugHttp() {}
 
   /**
@@ -59,8 +56,10 @@ public final class SparkPlugHttp {
    *   <li>{@code spark.sql.streaming.realTimeMode.allowlistCheck=false}: Spark's real-time mode
    *       admits only its own sinks by class name; this lets the {@code sparkplug-http} sink serve
    *       in real-time mode by format name.
-   *   <li>{@code spark.sql.streaming.checkpointFileManagerClass}: plain file-system writes for the
-   *       offset and commit logs on local and HDFS checkpoints (about 40 ms less per micro-batch).
+   *   <li>{@code spark.sql.streaming.checkpointFileManagerClass=}{@link
+   *       ServingCheckpointFileManager}: plain file-system writes for the offset and commit logs on
+   *       local and HDFS checkpoints (about 40 ms less per micro-batch than Spark's default), and
+   *       no {@code chmod} process per local log write (about 5 ms less per write).
    *   <li>{@code spark.hadoop.fs.file.impl=RawLocalFileSystem}: no {@code .crc} side files for
    *       {@code file:} paths (about 6 ms less per log write).
    *   <li>{@code spark.sql.streaming.pollingDelay=1ms}: an idle micro-batch query notices a new
@@ -81,7 +80,9 @@ public final class SparkPlugHttp {
   public static Map<String, String> servingConf() {
     Map<String, String> conf = new LinkedHashMap<>();
     conf.put("spark.sql.streaming.realTimeMode.allowlistCheck", "false");
-    conf.put("spark.sql.streaming.checkpointFileManagerClass", CHECKPOINT_MANAGER);
+    conf.put(
+        "spark.sql.streaming.checkpointFileManagerClass",
+        ServingCheckpointFileManager.class.getName());
     conf.put("spark.hadoop.fs.file.impl", "org.apache.hadoop.fs.RawLocalFileSystem");
     conf.put("spark.sql.streaming.pollingDelay", "1ms");
     conf.put("spark.sql.adaptive.enabled", "false");

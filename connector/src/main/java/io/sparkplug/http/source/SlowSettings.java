@@ -1,5 +1,6 @@
 package io.sparkplug.http.source;
 
+import io.sparkplug.http.ServingCheckpointFileManager;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -19,8 +20,7 @@ public final class SlowSettings {
   private static final Logger LOG = LoggerFactory.getLogger(SlowSettings.class);
 
   static final String CHECKPOINT_MANAGER = "spark.sql.streaming.checkpointFileManagerClass";
-  static final String FAST_CHECKPOINT_MANAGER =
-      "org.apache.spark.sql.execution.streaming.checkpointing.FileSystemBasedCheckpointFileManager";
+  static final String FAST_CHECKPOINT_MANAGER = ServingCheckpointFileManager.class.getName();
   static final String POLLING_DELAY = "spark.sql.streaming.pollingDelay";
 
   /**
