@@ -231,6 +231,17 @@ directory_has_healthy_server() {
     printf '%s' "$json" | grep -q '"warmUpBatchesLeft":0[,}]'
 }
 
+# Condition for wait_for, driver mode: the driver is alive (else 2) and its service port's
+# /-/health answers 200 with every service's real-time warm-up behind it (warmUpBatchesLeft 0;
+# 0 at once in micro-batch). The field appears once the query first asks its source for work.
+driver_has_warmed_up() {
+  local json
+  live_pid "driver-$1" > /dev/null || return 2
+  json=$(curl -fsS --max-time 2 "http://127.0.0.1:$2/-/health" 2> /dev/null) || return 1
+  printf '%s' "$json" | grep -q '"warmUpBatchesLeft":0[,}]' &&
+    ! printf '%s' "$json" | grep -q '"warmUpBatchesLeft":[1-9]'
+}
+
 # submit_failed NAME WHY: stops the driver that did not come up, says why as far as its log tells.
 submit_failed() {
   local name=$1 log
@@ -376,6 +387,10 @@ EOF
   fi
   local url
   if [ "$opt_mode" = driver ]; then
+    wait_for "$opt_timeout" "the real-time warm-up of '$opt_name'" \
+      driver_has_warmed_up "$opt_name" "$opt_port" || {
+      submit_failed "$opt_name" "listens but did not finish its warm-up"
+    }
     url="http://127.0.0.1:$opt_port"
   else
     wait_for "$opt_timeout" "a warmed-up executor server in the directory of '$opt_name'" \

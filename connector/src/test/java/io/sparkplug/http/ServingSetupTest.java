@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.sparkplug.http.config.ServiceOptions;
 import java.net.http.HttpResponse;
 import java.time.Duration;
@@ -163,17 +165,36 @@ class ServingSetupTest {
     int port = TestSpark.freePort();
     StreamingQuery query =
         SparkPlugHttp.serve(
-                upperCased(fast, port, "warmUpBatches", "3", "warmUpBatchTime", "200ms"),
+                upperCased(fast, port, "warmUpBatches", "3", "warmUpBatchTime", "1s"),
                 Trigger.RealTime(30_000))
             .option("checkpointLocation", TestSpark.checkpoint())
             .start();
     TestSpark.awaitListening(port);
+    // /-/health reports the count too (what `sparkplug submit` waits on in driver mode): left out
+    // until the query first asks for work, then above 0 for the three 1 s batches.
+    Integer first = null;
+    long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+    while (first == null) {
+      assertTrue(System.nanoTime() < deadline, "/-/health never reported the warm-up");
+      first = healthWarmUpBatchesLeft(port);
+    }
+    assertTrue(first > 0, "/-/health reported " + first + " warm-up batches left at the start");
     SparkPlugHttp.awaitWarmUp(query, Duration.ofSeconds(60));
     assertEquals(3, query.recentProgress().length, "batches ended by the end of the warm-up");
     assertEquals("0", warmUpBatchesLeftText(query));
+    assertEquals(0, healthWarmUpBatchesLeft(port));
     assertServes(port, 10);
     assertEquals(3, query.recentProgress().length, "the batch after the warm-up ended early");
     assertStopsCleanly(port, query);
+  }
+
+  /** {@code warmUpBatchesLeft} of the port's one service in {@code /-/health}; null if absent. */
+  private static Integer healthWarmUpBatchesLeft(int port) throws Exception {
+    HttpResponse<String> health = Http.get(port, "/-/health");
+    assertEquals(200, health.statusCode(), health.body());
+    JsonNode service = new ObjectMapper().readTree(health.body()).get("services").get(0);
+    JsonNode left = service.get(SparkPlugHttp.WARM_UP_BATCHES_LEFT);
+    return left == null ? null : left.asInt();
   }
 
   /** The source's {@code warmUpBatchesLeft} in the last progress; -1 before any progress. */
@@ -198,6 +219,7 @@ class ServingSetupTest {
             .start();
     TestSpark.awaitListening(port);
     assertServes(port, 20);
+    assertEquals(0, healthWarmUpBatchesLeft(port), "micro-batch has no warm-up");
     assertStopsCleanly(port, query);
   }
 

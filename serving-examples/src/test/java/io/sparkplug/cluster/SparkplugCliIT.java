@@ -298,8 +298,12 @@ class SparkplugCliIT {
             "2");
     assertEquals(0, quotes.exit(), quotes.output());
     assertTrue(quotes.stdout().contains("url=http://127.0.0.1:" + port("quotes")), quotes.output());
-    report("submit of QuoteService until it listens", submitted);
+    report("submit of QuoteService until it serves, warmed up", submitted);
     remember();
+    // submit calls a driver-mode service up only once its real-time warm-up is over, too.
+    HttpResponse<String> health = get("http://127.0.0.1:" + port("quotes") + "/-/health");
+    assertEquals(200, health.statusCode(), health.body());
+    assertTrue(health.body().contains("\"warmUpBatchesLeft\":0"), health.body());
     HttpResponse<String> quote = post("http://127.0.0.1:" + port("quotes") + "/quote", APPLE);
     assertEquals(200, quote.statusCode(), quote.body());
     assertEquals(APPLE_QUOTE, quote.body());

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.sparkplug.http.SparkPlugHttp;
 import io.sparkplug.http.reply.Reply;
 import java.nio.charset.StandardCharsets;
 import java.util.Locale;
@@ -74,11 +75,16 @@ final class AdminEndpoints {
     HttpService[] services = server.services();
     for (HttpService service : services) {
       serving &= service.isHealthy();
-      list.addObject()
-          .put("path", service.path())
-          .put("accepting", service.isAccepting())
-          .put("healthy", service.isHealthy())
-          .put("pending", service.pendingCount());
+      ObjectNode entry =
+          list.addObject()
+              .put("path", service.path())
+              .put("accepting", service.isAccepting())
+              .put("healthy", service.isHealthy())
+              .put("pending", service.pendingCount());
+      Integer warmUpLeft = service.warmUpBatchesLeft();
+      if (warmUpLeft != null) {
+        entry.put(SparkPlugHttp.WARM_UP_BATCHES_LEFT, warmUpLeft);
+      }
     }
     serving &= services.length > 0;
     root.put("status", serving ? "serving" : "not serving");

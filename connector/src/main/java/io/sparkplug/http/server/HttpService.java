@@ -16,6 +16,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
+import java.util.function.IntSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -47,6 +48,7 @@ public final class HttpService implements ReplyTarget {
 
   private volatile boolean accepting = true;
   private volatile BooleanSupplier healthCheck = () -> true;
+  private volatile IntSupplier warmUpBatchesLeft;
   private volatile HttpServer server;
   private long lastSummarizedAccepted;
 
@@ -176,6 +178,23 @@ public final class HttpService implements ReplyTarget {
   /** Adds a condition to {@link #isHealthy()}. */
   public void healthCheck(BooleanSupplier check) {
     this.healthCheck = check;
+  }
+
+  /**
+   * Lets {@code /-/health} report the real-time warm-up batches the query still has to end (a
+   * negative value while that is not known yet), so that a deployment tool can wait for 0 before it
+   * calls the service up; left unset where the query's stream lives in another JVM (an executor's
+   * server), whose directory on the driver reports it.
+   */
+  public void warmUpBatchesLeft(IntSupplier left) {
+    this.warmUpBatchesLeft = left;
+  }
+
+  /** The warm-up batches left, or null when this JVM cannot tell (yet). */
+  Integer warmUpBatchesLeft() {
+    IntSupplier supplier = warmUpBatchesLeft;
+    int left = supplier == null ? -1 : supplier.getAsInt();
+    return left < 0 ? null : left;
   }
 
   long nextSequence() {

@@ -62,6 +62,7 @@ public final class DriverMicroBatchStream
   private final BoundaryStop boundary = new BoundaryStop(this::finish);
   private final SlowSettings slow;
   private volatile boolean realTime;
+  private volatile boolean askedForWork;
 
   /**
    * How many real-time batches of this query run have ended: while fewer than the option {@code
@@ -98,6 +99,9 @@ public final class DriverMicroBatchStream
             driverHost);
     this.service = instance.service();
     this.driverAddress = instance.address();
+    // Until the query first asks for work, the trigger (and so whether there is a warm-up) is
+    // not known: /-/health leaves the count out.
+    service.warmUpBatchesLeft(() -> askedForWork ? warmUpBatchesLeft() : -1);
   }
 
   /** A real-time reader in another JVM takes up to N requests, waiting up to W ms for the first. */
@@ -147,6 +151,7 @@ public final class DriverMicroBatchStream
 
   @Override
   public Offset latestOffset() {
+    askedForWork = true;
     slow.warnOnce(toString(), realTime);
     boundary.checkpoint(() -> log.backlog() == 0);
     return new DriverOffset(log.latest());
@@ -175,6 +180,7 @@ public final class DriverMicroBatchStream
    */
   @Override
   public InputPartition[] planInputPartitions(Offset start) {
+    askedForWork = true;
     slow.warnOnce(toString(), true);
     boundary.checkpoint(() -> true);
     int readers = options.numPartitions() > 0 ? options.numPartitions() : 1;
