@@ -21,10 +21,10 @@ import org.apache.spark.sql.execution.streaming.checkpointing.FileSystemBasedChe
  * <p>Without Hadoop's native library, which Spark's distributions do not ship, Hadoop creates every
  * local file and then sets its permissions by running {@code chmod} in a new process. A serving
  * query writes two log entries per micro-batch (offsets, then commit) and two at every real-time
- * boundary, and each fork costs about 5 ms on a 2-core machine, inside the batch. Here a local
- * temporary file is created by the JVM itself, which gives it the permissions Hadoop would set
- * (0666 less the process umask, 0644 by default). Everything else, and every other file system
- * (HDFS, object stores through their connectors), is Spark's manager unchanged.
+ * boundary, and each fork cost 3-5 ms on a 2-core machine, inside the batch. Here a local temporary
+ * file is created by the JVM itself, which gives it the permissions Hadoop would set (0666 less the
+ * process umask, 0644 by default). Everything else, and every other file system (HDFS, object
+ * stores through their connectors), is Spark's manager unchanged.
  */
 public class ServingCheckpointFileManager extends FileSystemBasedCheckpointFileManager {
   private static final int BUFFER_BYTES = 8192;

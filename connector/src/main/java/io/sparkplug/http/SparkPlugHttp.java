@@ -59,7 +59,7 @@ public final class SparkPlugHttp {
    *   <li>{@code spark.sql.streaming.checkpointFileManagerClass=}{@link
    *       ServingCheckpointFileManager}: plain file-system writes for the offset and commit logs on
    *       local and HDFS checkpoints (about 40 ms less per micro-batch than Spark's default), and
-   *       no {@code chmod} process per local log write (about 5 ms less per write).
+   *       no {@code chmod} process per local log write (3-5 ms less per write).
    *   <li>{@code spark.hadoop.fs.file.impl=RawLocalFileSystem}: no {@code .crc} side files for
    *       {@code file:} paths (about 6 ms less per log write).
    *   <li>{@code spark.sql.streaming.pollingDelay=1ms}: an idle micro-batch query notices a new

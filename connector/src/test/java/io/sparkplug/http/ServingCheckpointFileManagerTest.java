@@ -22,7 +22,7 @@ import org.apache.hadoop.fs.Path;
 import org.apache.spark.sql.execution.streaming.checkpointing.CheckpointFileManager;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * The serving checkpoint manager on a real local disk, through the same entry point Spark uses
@@ -33,6 +33,16 @@ class ServingCheckpointFileManagerTest {
   private static final String MANAGER_KEY = "spark.sql.streaming.checkpointFileManagerClass";
 
   @TempDir java.nio.file.Path dir;
+
+  /** The raw local file system of the serving settings and Hadoop's checksummed default. */
+  static Stream<String> localFileSystems() {
+    return Stream.of(
+        "org.apache.hadoop.fs.RawLocalFileSystem", "org.apache.hadoop.fs.LocalFileSystem");
+  }
+
+  private Path entry(String name) {
+    return new Path(new Path(dir.toUri()), name);
+  }
 
   private static Configuration conf(String fileSystem) {
     Configuration conf = new Configuration();
@@ -66,11 +76,10 @@ class ServingCheckpointFileManagerTest {
   }
 
   @ParameterizedTest
-  @ValueSource(
-      strings = {"org.apache.hadoop.fs.RawLocalFileSystem", "org.apache.hadoop.fs.LocalFileSystem"})
+  @MethodSource("localFileSystems")
   void anEntryAppearsWholeAtCloseWithHadoopsPermissions(String fileSystem) throws Exception {
     CheckpointFileManager manager = manager(fileSystem);
-    Path entry = new Path(new Path(dir.toUri()), "offsets/0");
+    Path entry = entry("offsets/0");
     OutputStream out = manager.createAtomic(entry, false);
     write(out, "v1\n{\"batchWatermarkMs\":0}");
     assertTrue(!manager.exists(entry), "the entry must not be visible before close");
@@ -78,10 +87,10 @@ class ServingCheckpointFileManagerTest {
 
     assertEquals("v1\n{\"batchWatermarkMs\":0}", read(manager, entry));
     assertEquals(List.of("0"), names(dir.resolve("offsets")), "no temporary file is left");
-    assertEquals(1, manager.list(new Path(new Path(dir.toUri()), "offsets")).length);
+    assertEquals(1, manager.list(entry("offsets")).length);
 
     // The permissions Hadoop's own create gives a new file under this process's umask.
-    Path hadoops = new Path(new Path(dir.toUri()), "hadoop-created");
+    Path hadoops = entry("hadoop-created");
     FileSystem fs = hadoops.getFileSystem(conf(fileSystem));
     fs.create(hadoops, true).close();
     Set<PosixFilePermission> expected =
@@ -90,11 +99,10 @@ class ServingCheckpointFileManagerTest {
   }
 
   @ParameterizedTest
-  @ValueSource(
-      strings = {"org.apache.hadoop.fs.RawLocalFileSystem", "org.apache.hadoop.fs.LocalFileSystem"})
+  @MethodSource("localFileSystems")
   void anExistingEntryIsKeptUnlessOverwriteIsAsked(String fileSystem) throws Exception {
     CheckpointFileManager manager = manager(fileSystem);
-    Path entry = new Path(new Path(dir.toUri()), "commits/3");
+    Path entry = entry("commits/3");
     OutputStream first = manager.createAtomic(entry, false);
     write(first, "first");
     first.close();
@@ -111,11 +119,10 @@ class ServingCheckpointFileManagerTest {
   }
 
   @ParameterizedTest
-  @ValueSource(
-      strings = {"org.apache.hadoop.fs.RawLocalFileSystem", "org.apache.hadoop.fs.LocalFileSystem"})
+  @MethodSource("localFileSystems")
   void aCancelledWriteLeavesNothing(String fileSystem) throws Exception {
     CheckpointFileManager manager = manager(fileSystem);
-    Path entry = new Path(new Path(dir.toUri()), "offsets/7");
+    Path entry = entry("offsets/7");
     CheckpointFileManager.CancellableFSDataOutputStream out = manager.createAtomic(entry, false);
     write(out, "half a log entry");
     out.cancel();
