@@ -63,6 +63,15 @@ class ServingCheckpointFileManagerTest {
     out.write(text.getBytes(StandardCharsets.UTF_8));
   }
 
+  /** One log entry written through the manager's atomic stream and closed. */
+  private static void writeEntry(
+      CheckpointFileManager manager, Path entry, String text, boolean overwrite)
+      throws IOException {
+    OutputStream out = manager.createAtomic(entry, overwrite);
+    write(out, text);
+    out.close();
+  }
+
   private static String read(CheckpointFileManager manager, Path path) throws IOException {
     try (InputStream in = manager.open(path)) {
       return new String(in.readAllBytes(), StandardCharsets.UTF_8);
@@ -103,18 +112,12 @@ class ServingCheckpointFileManagerTest {
   void anExistingEntryIsKeptUnlessOverwriteIsAsked(String fileSystem) throws Exception {
     CheckpointFileManager manager = manager(fileSystem);
     Path entry = entry("commits/3");
-    OutputStream first = manager.createAtomic(entry, false);
-    write(first, "first");
-    first.close();
-
-    OutputStream second = manager.createAtomic(entry, false);
-    write(second, "second");
-    assertThrows(FileAlreadyExistsException.class, second::close);
+    writeEntry(manager, entry, "first", false);
+    assertThrows(
+        FileAlreadyExistsException.class, () -> writeEntry(manager, entry, "second", false));
     assertEquals("first", read(manager, entry));
 
-    OutputStream third = manager.createAtomic(entry, true);
-    write(third, "third");
-    third.close();
+    writeEntry(manager, entry, "third", true);
     assertEquals("third", read(manager, entry));
   }
 

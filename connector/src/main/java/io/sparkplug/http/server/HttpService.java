@@ -48,7 +48,7 @@ public final class HttpService implements ReplyTarget {
 
   private volatile boolean accepting = true;
   private volatile BooleanSupplier healthCheck = () -> true;
-  private volatile IntSupplier warmUpBatchesLeft;
+  private volatile IntSupplier warmUpBatchesLeft = () -> -1;
   private volatile HttpServer server;
   private long lastSummarizedAccepted;
 
@@ -192,8 +192,7 @@ public final class HttpService implements ReplyTarget {
 
   /** The warm-up batches left, or null when this JVM cannot tell (yet). */
   Integer warmUpBatchesLeft() {
-    IntSupplier supplier = warmUpBatchesLeft;
-    int left = supplier == null ? -1 : supplier.getAsInt();
+    int left = warmUpBatchesLeft.getAsInt();
     return left < 0 ? null : left;
   }
 
